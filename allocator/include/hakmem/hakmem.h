@@ -1,0 +1,145 @@
+/* hakmem: a multi-threaded allocator built for cross-thread frees.
+ *
+ * The public C surface: allocation, run-time policy (route and tuning options) and the
+ * counters that explain every slow-path decision. Everything here is thread-safe and may be
+ * called at any moment, from any thread, including threads that only free. */
+#ifndef HAKMEM_HAKMEM_H
+#define HAKMEM_HAKMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- allocation ------------------------------------------------------------------------- */
+
+/* NULL + errno=ENOMEM when memory runs out; never aborts. hak_malloc(0) returns a unique
+ * pointer, like glibc. */
+void* hak_malloc(size_t size);
+/* NULL is a no-op. */
+void hak_free(void* p);
+/* Zeroed; NULL + ENOMEM when count * size overflows. */
+void* hak_calloc(size_t count, size_t size);
+/* Keeps min(old, new) bytes. hak_realloc(NULL, n) = hak_malloc(n); hak_realloc(p, 0) frees p
+ * and returns NULL (glibc's behaviour). On failure p is untouched. */
+void* hak_realloc(void* p, size_t size);
+/* Any power-of-two alignment; otherwise NULL + EINVAL. */
+void* hak_aligned_alloc(size_t alignment, size_t size);
+/* Bytes usable at p (>= the size asked for); 0 for NULL. */
+size_t hak_usable_size(const void* p);
+/* Returns expired empty pages to the OS now (force=1: every empty page, not only expired
+ * ones). The allocator also does this by itself on its slow paths. */
+void hak_collect(int force);
+
+/* ---- route: the slow-path policy -------------------------------------------------------- */
+
+typedef enum hak_route {
+  HAK_ROUTE_S = 0,   /* owner-only reuse: must-reuse gate, partial list, orphans */
+  HAK_ROUTE_P = 1,   /* Route S plus one gated adoption of another heap's pending page */
+  HAK_ROUTE_CDA = 2, /* adoption with every gate off: the seed's failed baseline */
+} hak_route;
+
+/* 0 on success; EINVAL for an unknown route. Safe while other threads allocate. */
+int hak_set_route(hak_route route);
+hak_route hak_get_route(void);
+/* "S", "P" or "CDA". */
+const char* hak_route_name(hak_route route);
+/* Accepts S, P, CDA (any case). 0 on success, EINVAL otherwise. */
+int hak_route_parse(const char* text, hak_route* out);
+
+/* ---- tuning options --------------------------------------------------------------------- */
+
+/* Options are named integers; hak_option_count()/hak_option_name(i) enumerate them:
+ *   route              0=S 1=P 2=CDA (also settable by name through hak_option_set_text)
+ *   must_reuse_budget  pending pages examined per slow path before anything else (1..1024)
+ *   purge_delay_ms     how long an empty page stays committed (0..3600000)
+ *   rfr_window_us      right-of-first-refusal window after a page's 0->1 edge (0..10000000)
+ *   idle_threshold_us  owner idle time before its pages may be adopted (0..10000000)
+ *   adoption_threshold adoptable pages of a class needed before adopting (0..1000000)
+ *   min_remote_count   remote frees a page needs before it may be adopted (0..65536)
+ * Each is also read at start from HAKMEM_<NAME IN UPPER CASE>, e.g. HAKMEM_PURGE_DELAY_MS. */
+size_t hak_option_count(void);
+/* NULL when index is out of range. */
+const char* hak_option_name(size_t index);
+/* Short description with the default and the valid range; NULL for an unknown name. */
+const char* hak_option_help(const char* name);
+/* 0 on success; EINVAL for an unknown name. */
+int hak_option_get(const char* name, int64_t* value);
+/* 0 on success; EINVAL for an unknown name or a value out of range, and then nothing changes
+ * and a message naming the option and the valid range is written to err (if err_len > 0). */
+int hak_option_set(const char* name, int64_t value, char* err, size_t err_len);
+/* Like hak_option_set, but parses text ("P" for route, decimal integers otherwise). */
+int hak_option_set_text(const char* name, const char* text, char* err, size_t err_len);
+
+/* ---- counters --------------------------------------------------------------------------- */
+
+/* Every counter, in snapshot order. The X-macro keeps the struct, the names and the JSON in
+ * step: X(field, description). Per-thread counters are summed over live and exited heaps. */
+#define HAK_COUNTERS(X)                                                                   \
+  X(mallocs, "allocations served")                                                        \
+  X(frees_local, "frees by the owning heap")                                              \
+  X(frees_remote, "frees pushed to another heap's page (cross-thread)")                   \
+  X(large_allocs, "allocations above the largest size class (direct mappings)")           \
+  X(large_frees, "frees of large allocations")                                            \
+  X(pending_enqueued, "pages queued to their home heap on the 0->1 edge of remote frees") \
+  X(pending_drained, "pages taken from a pending queue")                                  \
+  X(drain_attempts, "remote-free stacks examined (pending, active, partial)")             \
+  X(drain_successes, "remote-free stacks that yielded blocks")                            \
+  X(mustreuse_hits, "slow paths served by the own pending queue")                         \
+  X(active_drain_hits, "slow paths served by the active page's remote frees")             \
+  X(partial_hits, "slow paths served by the partial list")                                \
+  X(orphan_publishes, "pages published as orphans at thread exit")                        \
+  X(orphan_claims, "orphaned pages claimed by another heap")                              \
+  X(adoption_attempts, "Route P/CDA: adoption considered")                                \
+  X(adoption_allowed, "Route P/CDA: every gate passed")                                   \
+  X(adoption_blocked_rfr, "Route P: blocked, right-of-first-refusal window open")         \
+  X(adoption_blocked_idle, "Route P: blocked, owner not idle")                            \
+  X(adoption_blocked_partial, "Route P: blocked, owner has a partial page of the class")  \
+  X(adoption_blocked_pressure, "Route P: blocked, too few adoptable pages in the class")  \
+  X(adoption_blocked_remote_min, "Route P: blocked, too few remote frees on the page")    \
+  X(pages_adopted, "pages whose owner changed by adoption")                               \
+  X(adopted_reused, "adopted pages that served an allocation")                            \
+  X(new_pages, "pages taken fresh from a segment")                                        \
+  X(pages_freed, "empty pages returned to their segment")                                 \
+  X(pages_purged, "empty pages returned to the OS (madvise)")                             \
+  X(segments_mapped, "segments mapped")                                                   \
+  X(segments_unmapped, "segments unmapped")                                               \
+  X(heaps_created, "thread heaps created")                                                \
+  X(heaps_reused, "thread heaps handed to a new thread from the pool")                    \
+  X(bytes_in_use, "bytes of live allocations (block sizes)")                              \
+  X(bytes_in_use_peak, "highest bytes_in_use seen at a slow-path event")                  \
+  X(bytes_committed, "bytes of pages, metadata and large mappings currently committed")   \
+  X(bytes_committed_peak, "highest bytes_committed")
+
+#define HAK_COUNTERS_VERSION 1
+
+typedef struct hak_counters {
+  uint32_t version; /* HAK_COUNTERS_VERSION */
+  uint32_t size;    /* sizeof(hak_counters) */
+#define HAK_COUNTER_FIELD(name, desc) uint64_t name;
+  HAK_COUNTERS(HAK_COUNTER_FIELD)
+#undef HAK_COUNTER_FIELD
+} hak_counters;
+
+/* Fills *out with the counters since start or the last reset. */
+void hak_counters_get(hak_counters* out);
+/* Resets the counters that count events (byte gauges are not reset; peaks restart from now). */
+void hak_counters_reset(void);
+/* reuses / (reuses + new pages), where reuses = must-reuse + active-drain + partial hits +
+ * orphan claims + adoptions; 1.0 when nothing happened yet. */
+double hak_page_reuse_rate(const hak_counters* c);
+/* One JSON object with every counter and "page_reuse_rate". Returns the length it needs
+ * (excluding the NUL), like snprintf; writes at most len bytes including the NUL. */
+size_t hak_counters_json(const hak_counters* c, char* buf, size_t len);
+/* Enumerates counters by index (for RPCs and tables): NULL past the end. */
+const char* hak_counter_name(size_t index);
+const char* hak_counter_description(size_t index);
+uint64_t hak_counter_value(const hak_counters* c, size_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HAKMEM_HAKMEM_H */

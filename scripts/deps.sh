@@ -1,0 +1,35 @@
+# Sourced by scripts/test and scripts/demo: installs the Debian packages the build needs.
+# Idempotent: apt-get runs (and updates its lists) only when something is missing.
+HAKMEM_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libasio-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  librocksdb-dev
+  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
+  redis-tools python3 python3-grpcio gnuplot-nox
+)
+
+hakmem_install_deps() {
+  local missing=()
+  for pkg in "${HAKMEM_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "==> installing missing packages: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Release build shared by test and demo.
+hakmem_build_release() {
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build
+}
