@@ -1,0 +1,187 @@
+#include "render.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+namespace hakmem::admin_cli {
+
+namespace {
+
+bool numeric(const std::string& cell) {
+  return !cell.empty() && cell.find_first_not_of("0123456789.-+%") == std::string::npos;
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// 1536 -> "1.5 KiB": byte figures span bytes to gigabytes.
+std::string bytes(uint64_t n) {
+  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int unit = 0;
+  while (v >= 1024 && unit < 4) {
+    v /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? std::to_string(n) + " B" : fixed(v, 1) + " " + kUnits[unit];
+}
+
+std::string percentile_label(double p) {
+  std::string s = fixed(p, 3);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return "p" + s;
+}
+
+std::string local_time(int64_t unix_ms) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return std::string(buf) + "." + std::to_string(1000 + unix_ms % 1000).substr(1);
+}
+
+}  // namespace
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size(), 0);
+  auto widen = [&](const std::vector<std::string>& row) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  };
+  widen(header);
+  for (const auto& row : rows) widen(row);
+  auto line = [&](const std::vector<std::string>& row, bool is_header) {
+    std::string text;
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      const bool last = i + 1 == row.size();
+      const std::string pad(width[i] - row[i].size(), ' ');
+      if (!is_header && numeric(row[i])) {
+        text += pad + row[i];
+      } else {
+        text += row[i] + (last ? "" : pad);
+      }
+      if (!last) text += "  ";
+    }
+    out << text << '\n';
+  };
+  line(header, true);
+  for (const auto& row : rows) line(row, false);
+}
+
+const char* route_name(v1::Route route) {
+  switch (route) {
+    case v1::ROUTE_S:
+      return "S";
+    case v1::ROUTE_P:
+      return "P";
+    case v1::ROUTE_CDA:
+      return "CDA";
+    default:
+      return "unspecified";
+  }
+}
+
+void print_route(std::ostream& out, const v1::GetRouteResponse& r) {
+  out << "route " << route_name(r.route()) << '\n';
+}
+
+void print_route_change(std::ostream& out, const v1::SetRouteResponse& r) {
+  out << "route " << route_name(r.previous()) << " -> " << route_name(r.current()) << '\n';
+}
+
+void print_options(std::ostream& out, const google::protobuf::RepeatedPtrField<v1::Option>& o) {
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::Option& opt : o)
+    rows.push_back({opt.name(), std::to_string(opt.value()), opt.help()});
+  print_table(out, {"OPTION", "VALUE", "HELP"}, rows);
+}
+
+nlohmann::json counters_json(const v1::CounterSnapshot& s) {
+  nlohmann::json counters = nlohmann::json::object();
+  for (const v1::Counter& c : s.counters()) counters[c.name()] = c.value();
+  return {{"taken_at_unix_ms", s.taken_at_unix_ms()},
+          {"route", route_name(s.route())},
+          {"page_reuse_rate", s.page_reuse_rate()},
+          {"counters", counters}};
+}
+
+void print_counters(std::ostream& out, const v1::CounterSnapshot& s,
+                    const v1::CounterSnapshot* previous) {
+  out << local_time(s.taken_at_unix_ms()) << "  route " << route_name(s.route())
+      << "  page reuse rate " << fixed(s.page_reuse_rate(), 4) << '\n';
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < s.counters_size(); ++i) {
+    const v1::Counter& c = s.counters(i);
+    std::vector<std::string> row{c.name(), std::to_string(c.value())};
+    if (previous != nullptr) {
+      // Gauges may fall, so the delta is signed.
+      int64_t before = i < previous->counters_size() ? previous->counters(i).value() : 0;
+      row.push_back(std::to_string(static_cast<int64_t>(c.value()) - before));
+    }
+    row.push_back(c.description());
+    rows.push_back(std::move(row));
+  }
+  if (previous != nullptr) {
+    print_table(out, {"COUNTER", "VALUE", "DELTA", "DESCRIPTION"}, rows);
+  } else {
+    print_table(out, {"COUNTER", "VALUE", "DESCRIPTION"}, rows);
+  }
+}
+
+nlohmann::json stats_json(const v1::GetStatsResponse& s) {
+  nlohmann::json j = {{"rss_bytes", s.rss_bytes()},
+                      {"peak_rss_bytes", s.peak_rss_bytes()},
+                      {"arena", s.arena()},
+                      {"arena_bytes_in_use", s.arena_bytes_in_use()},
+                      {"arena_bytes_committed", s.arena_bytes_committed()},
+                      {"uptime_seconds", s.uptime_seconds()},
+                      {"server_stats_available", s.server_stats_available()}};
+  if (!s.server_stats_available()) return j;
+  nlohmann::json requests = nlohmann::json::object();
+  for (const v1::CommandCount& c : s.requests()) requests[c.command()] = c.count();
+  nlohmann::json latency = nlohmann::json::object();
+  for (const v1::LatencyPercentile& p : s.latency()) {
+    latency[percentile_label(p.percentile())] = p.micros();
+  }
+  j["connections"] = s.connections();
+  j["connections_total"] = s.connections_total();
+  j["requests"] = requests;
+  j["worker_queue_depth"] = s.worker_queue_depth();
+  j["latency_us"] = latency;
+  return j;
+}
+
+void print_stats(std::ostream& out, const v1::GetStatsResponse& s) {
+  std::vector<std::vector<std::string>> rows = {
+      {"rss", bytes(s.rss_bytes())},
+      {"peak rss", bytes(s.peak_rss_bytes())},
+      {"arena", s.arena()},
+      {"arena bytes in use", bytes(s.arena_bytes_in_use())},
+      {"arena bytes committed", bytes(s.arena_bytes_committed())},
+      {"uptime", fixed(s.uptime_seconds(), 1) + " s"},
+  };
+  if (s.server_stats_available()) {
+    rows.push_back({"connections", std::to_string(s.connections())});
+    rows.push_back({"connections total", std::to_string(s.connections_total())});
+    rows.push_back({"worker queue depth", std::to_string(s.worker_queue_depth())});
+    for (const v1::LatencyPercentile& p : s.latency()) {
+      rows.push_back({"latency " + percentile_label(p.percentile()), fixed(p.micros(), 1) + " us"});
+    }
+    for (const v1::CommandCount& c : s.requests()) {
+      rows.push_back({"requests " + c.command(), std::to_string(c.count())});
+    }
+  } else {
+    rows.push_back({"server stats", "not available"});
+  }
+  print_table(out, {"STAT", "VALUE"}, rows);
+}
+
+}  // namespace hakmem::admin_cli
