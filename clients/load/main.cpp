@@ -1,0 +1,66 @@
+// hakmem-load: drives a RESP server with a workload and reports throughput and latency.
+// Exit status: 0 ok, 1 server unreachable / connections lost / route switch failed, 2 usage.
+#include <fstream>
+#include <iostream>
+
+#include "cli.hpp"
+#include "nlohmann/json.hpp"
+#include "report.hpp"
+#include "runner.hpp"
+
+namespace hl = hakmem::load;
+
+namespace {
+
+bool write_file(const std::string& path, const std::string& what, auto&& writer) {
+  std::ofstream out(path);
+  if (out) writer(out);
+  if (!out) {
+    std::cerr << "hakmem-load: cannot write " << what << " to " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hl::Options options;
+  if (const int code = hl::parse_command_line(argc, argv, &options); code >= 0) return code;
+  auto& run = options.report.run;
+
+  std::unique_ptr<hl::RouteSwitcher> switcher;
+  if (!run.phases.empty()) {
+    if (!hl::have_grpc_route_switcher()) {
+      std::cerr << "hakmem-load: --phases needs the admin RPC client, which this build lacks "
+                   "(the admin proto target was not found at configure time)\n";
+      return 2;
+    }
+    switcher = hl::make_grpc_route_switcher(options.report.admin, options.admin_token);
+    run.switcher = switcher.get();
+  }
+  if (!options.quiet) run.progress = &std::cerr;
+
+  const hl::RunResult result = hl::run_load(run);
+  if (!result.connect_error.empty()) {
+    std::cerr << "hakmem-load: cannot connect to " << run.engine.host << ":" << run.engine.port
+              << ": " << result.connect_error << "\n";
+    return 1;
+  }
+  hl::print_summary(std::cout, result);
+  bool ok = true;
+  if (!options.json_file.empty()) {
+    ok &= write_file(options.json_file, "JSON", [&](std::ostream& out) {
+      out << hl::report_json(options.report, result).dump(2) << "\n";
+    });
+  }
+  if (!options.hgrm_file.empty()) {
+    ok &= write_file(options.hgrm_file, "the percentile spectrum",
+                     [&](std::ostream& out) { hl::write_hgrm(out, result.total.latency); });
+  }
+  if (!result.failure.empty()) {
+    std::cerr << "hakmem-load: " << result.failure << "\n";
+    return 1;
+  }
+  return ok ? 0 : 1;
+}

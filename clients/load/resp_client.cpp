@@ -1,0 +1,413 @@
+#include "resp_client.hpp"
+
+#include <asio.hpp>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "open_loop.hpp"
+#include "resp.hpp"
+
+namespace hakmem::load {
+
+namespace {
+
+namespace hw = workloads;
+using Clock = LoadEngine::Clock;
+using asio::ip::tcp;
+
+enum class Mode : int { kIdle, kPreload, kRun };
+constexpr int kPreloadPipeline = 32;
+constexpr size_t kReadChunk = 64 * 1024;
+
+int64_t to_ns(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+uint64_t elapsed_ns(Clock::time_point from, Clock::time_point to) {
+  return to > from ? static_cast<uint64_t>(
+                         std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count())
+                   : 0;
+}
+
+// State every connection reads; written by the runner's thread.
+struct Shared {
+  explicit Shared(const EngineConfig& c) : config(c), workload(c.workload.keys) {}
+  EngineConfig config;
+  hw::SharedState workload;
+  std::atomic<Mode> mode{Mode::kIdle};
+  std::atomic<bool> stopping{false};
+  std::atomic<int64_t> record_from_ns{0};
+  std::atomic<uint64_t> preload_next{0};
+  std::atomic<uint64_t> preload_target{0};
+  std::atomic<uint64_t> preload_answered{0};
+  std::atomic<uint64_t> claimed{0};
+  uint64_t request_limit = 0;
+  std::atomic<uint64_t> completed{0};
+  std::atomic<int> live{0};
+  std::atomic<int> connect_pending{0};
+  std::mutex error_mu;
+  std::string connect_error;
+};
+
+struct Pending {
+  hw::OpType type;
+  uint64_t key;
+  Clock::time_point intended;
+  Clock::time_point sent;
+  bool recorded;           // counts toward the results (not warmup)
+  bool rmw_write = false;  // the SET half of a read-modify-write
+  bool preload = false;
+};
+
+class Connection {
+ public:
+  Connection(asio::io_context& io, Shared& shared, StatsSink& sink, int index)
+      : shared_(shared),
+        sink_(sink),
+        index_(index),
+        socket_(io),
+        timer_(io),
+        generator_(shared.config.workload, &shared.workload, shared.config.seed,
+                   static_cast<uint64_t>(index)),
+        read_buf_(kReadChunk) {}
+
+  void async_connect(const tcp::resolver::results_type& endpoints) {
+    asio::async_connect(socket_, endpoints,
+                        [this](const asio::error_code& ec, const tcp::endpoint&) {
+                          if (ec) {
+                            std::lock_guard lock(shared_.error_mu);
+                            if (shared_.connect_error.empty()) shared_.connect_error = ec.message();
+                          } else {
+                            socket_.set_option(tcp::no_delay(true));
+                            shared_.live.fetch_add(1);
+                            alive_ = true;
+                            read();
+                          }
+                          shared_.connect_pending.fetch_sub(1);
+                        });
+  }
+
+  // Called (on this connection's thread) when the mode changes.
+  void kick() {
+    if (!alive_) return;
+    const auto& c = shared_.config;
+    if (shared_.mode.load() == Mode::kRun && c.rate > 0 && !schedule_) {
+      // Connection i starts i global intervals late, so the aggregate is evenly spaced.
+      const double per_connection = c.rate / c.connections;
+      const auto offset = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / c.rate * index_));
+      schedule_.emplace(per_connection, Clock::now(), offset);
+    }
+    top_up();
+  }
+
+  void close() {
+    asio::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+  }
+
+ private:
+  int depth(Mode mode) const {
+    return mode == Mode::kPreload ? std::max(kPreloadPipeline, shared_.config.pipeline)
+                                  : shared_.config.pipeline;
+  }
+
+  void top_up() {
+    if (!alive_) return;
+    const Mode mode = shared_.mode.load(std::memory_order_acquire);
+    const int max_in_flight = depth(mode);
+    while (static_cast<int>(in_flight_.size()) < max_in_flight) {
+      if (mode == Mode::kPreload) {
+        if (!issue_preload()) break;
+      } else if (mode == Mode::kRun) {
+        if (!issue_run()) break;
+      } else {
+        break;
+      }
+    }
+    if (mode == Mode::kRun && schedule_ && !timer_armed_ && !shared_.stopping.load() &&
+        static_cast<int>(in_flight_.size()) < max_in_flight) {
+      arm_timer();
+    }
+    flush();
+  }
+
+  bool issue_preload() {
+    const uint64_t key = shared_.preload_next.fetch_add(1);
+    if (key >= shared_.preload_target.load()) return false;
+    const auto now = Clock::now();
+    write_set(key, generator_.next_value_size());
+    in_flight_.push_back({hw::OpType::kInsert, key, now, now, true, false, true});
+    return true;
+  }
+
+  bool issue_run() {
+    if (shared_.stopping.load(std::memory_order_relaxed)) return false;
+    const auto now = Clock::now();
+    Clock::time_point intended = now;
+    if (schedule_) {
+      if (!schedule_->is_due(now)) return false;
+      intended = schedule_->take();
+    }
+    const bool recorded = to_ns(intended) >= shared_.record_from_ns.load(std::memory_order_relaxed);
+    if (recorded && shared_.request_limit > 0 &&
+        shared_.claimed.fetch_add(1, std::memory_order_relaxed) >= shared_.request_limit) {
+      return false;
+    }
+    const hw::Op op = generator_.next();
+    switch (op.type) {
+      case hw::OpType::kRead:
+      case hw::OpType::kReadModifyWrite:
+        key_.clear();
+        hw::append_key(key_, op.key);
+        resp::append_command(write_buf_, {"GET", key_});
+        break;
+      case hw::OpType::kUpdate:
+      case hw::OpType::kInsert:
+        write_set(op.key, op.value_size);
+        break;
+      case hw::OpType::kDelete:
+        key_.clear();
+        hw::append_key(key_, op.key);
+        resp::append_command(write_buf_, {"DEL", key_});
+        break;
+    }
+    in_flight_.push_back({op.type, op.key, intended, now, recorded});
+    return true;
+  }
+
+  void write_set(uint64_t key, uint32_t size) {
+    key_.clear();
+    hw::append_key(key_, key);
+    resp::append_command(write_buf_, {"SET", key_, hw::value_bytes(size)});
+  }
+
+  void arm_timer() {
+    timer_armed_ = true;
+    timer_.expires_at(schedule_->next_due());
+    timer_.async_wait([this](const asio::error_code& ec) {
+      timer_armed_ = false;
+      if (!ec) top_up();
+    });
+  }
+
+  void flush() {
+    if (writing_ || write_buf_.empty() || !alive_) return;
+    writing_ = true;
+    out_buf_.swap(write_buf_);
+    write_buf_.clear();
+    asio::async_write(socket_, asio::buffer(out_buf_), [this](const asio::error_code& ec, size_t) {
+      writing_ = false;
+      out_buf_.clear();
+      if (ec) return fail("disconnected");
+      flush();
+    });
+  }
+
+  void read() {
+    socket_.async_read_some(asio::buffer(read_buf_), [this](const asio::error_code& ec, size_t n) {
+      if (ec) return fail("disconnected");
+      pending_.append(read_buf_.data(), n);
+      if (!parse_replies()) return fail("protocol");
+      top_up();
+      read();
+    });
+  }
+
+  // Handles every whole reply in pending_; false on a protocol error.
+  bool parse_replies() {
+    size_t pos = 0;
+    while (pos < pending_.size()) {
+      resp::Reply reply;
+      const long used = resp::parse_reply(std::string_view(pending_).substr(pos), &reply);
+      if (used == resp::kProtocolError) return false;
+      if (used == 0) break;
+      pos += static_cast<size_t>(used);
+      if (in_flight_.empty()) return false;  // a reply nobody asked for
+      const Pending p = in_flight_.front();
+      in_flight_.pop_front();
+      on_reply(p, reply);
+    }
+    pending_.erase(0, pos);
+    return true;
+  }
+
+  void on_reply(const Pending& p, const resp::Reply& reply) {
+    const auto now = Clock::now();
+    const bool error = reply.kind == resp::ReplyKind::kError;
+    if (p.type == hw::OpType::kReadModifyWrite && !p.rmw_write && !error &&
+        !shared_.stopping.load(std::memory_order_relaxed)) {
+      // The write half goes out now; the operation is timed from the read's intended time.
+      if (reply.kind == resp::ReplyKind::kNull && p.recorded)
+        sink_.with([](Stats& s) { ++s.misses; });
+      write_set(p.key, generator_.next_value_size());
+      Pending w = p;
+      w.rmw_write = true;
+      in_flight_.push_back(w);
+      return;
+    }
+    if (p.preload) shared_.preload_answered.fetch_add(1);
+    if (!p.recorded) return;
+    shared_.completed.fetch_add(1, std::memory_order_relaxed);
+    sink_.with([&](Stats& s) {
+      if (error) {
+        ++s.errors[std::string(resp::error_kind(reply.text))];
+        return;
+      }
+      ++s.ops;
+      ++s.ops_by_type[static_cast<size_t>(p.type)];
+      if (p.type == hw::OpType::kRead && reply.kind == resp::ReplyKind::kNull) ++s.misses;
+      s.latency.record(elapsed_ns(p.intended, now));
+      s.uncorrected_latency.record(elapsed_ns(p.sent, now));
+    });
+  }
+
+  void fail(const char* kind) {
+    if (!alive_) return;
+    alive_ = false;
+    if (!shared_.stopping.load()) {
+      sink_.with([&](Stats& s) { ++s.errors[kind]; });
+      // Preload replies that will never come must not leave the preload waiting.
+      uint64_t lost_preload = 0;
+      for (const auto& p : in_flight_) lost_preload += p.preload;
+      shared_.preload_answered.fetch_add(lost_preload);
+    }
+    shared_.live.fetch_sub(1);
+    in_flight_.clear();
+    close();
+  }
+
+  Shared& shared_;
+  StatsSink& sink_;
+  int index_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  bool alive_ = false;
+  bool writing_ = false;
+  hw::OpGenerator generator_;
+  std::optional<OpenLoopSchedule> schedule_;
+  std::deque<Pending> in_flight_;
+  std::string write_buf_, out_buf_, key_;
+  std::vector<char> read_buf_;
+  std::string pending_;
+};
+
+}  // namespace
+
+struct LoadEngine::Impl {
+  explicit Impl(const EngineConfig& c) : shared(c) {}
+  Shared shared;
+  // Declared before the connections so sockets are destroyed before their io_context.
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::vector<std::unique_ptr<StatsSink>> sinks;
+  std::vector<std::unique_ptr<Connection>> connections;
+  std::vector<int> connection_thread;
+  std::vector<std::thread> threads;
+  bool stopped = false;
+
+  void post_kick() {
+    for (size_t i = 0; i < connections.size(); ++i) {
+      Connection* c = connections[i].get();
+      asio::post(*ios[static_cast<size_t>(connection_thread[i])], [c] { c->kick(); });
+    }
+  }
+};
+
+LoadEngine::LoadEngine(const EngineConfig& config) : impl_(std::make_unique<Impl>(config)) {
+  const int threads = std::max(1, std::min(config.threads, config.connections));
+  for (int t = 0; t < threads; ++t) {
+    impl_->ios.push_back(std::make_unique<asio::io_context>(1));
+    impl_->guards.push_back(asio::make_work_guard(*impl_->ios.back()));
+    impl_->sinks.push_back(std::make_unique<StatsSink>());
+  }
+  for (int i = 0; i < config.connections; ++i) {
+    const int t = i % threads;
+    impl_->connections.push_back(
+        std::make_unique<Connection>(*impl_->ios[static_cast<size_t>(t)], impl_->shared,
+                                     *impl_->sinks[static_cast<size_t>(t)], i));
+    impl_->connection_thread.push_back(t);
+  }
+}
+
+LoadEngine::~LoadEngine() {
+  stop();
+}
+
+std::string LoadEngine::connect() {
+  auto& s = impl_->shared;
+  asio::io_context resolver_io;
+  tcp::resolver resolver(resolver_io);
+  asio::error_code ec;
+  const auto endpoints = resolver.resolve(s.config.host, std::to_string(s.config.port), ec);
+  if (ec) return "cannot resolve " + s.config.host + ": " + ec.message();
+  s.connect_pending = static_cast<int>(impl_->connections.size());
+  for (auto& c : impl_->connections) c->async_connect(endpoints);
+  for (auto& io : impl_->ios) impl_->threads.emplace_back([&io] { io->run(); });
+  const auto deadline = Clock::now() + s.config.connect_timeout;
+  while (s.connect_pending.load() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::lock_guard lock(s.error_mu);
+  if (!s.connect_error.empty()) return s.connect_error;
+  if (s.connect_pending.load() > 0) return "connection timed out";
+  return "";
+}
+
+void LoadEngine::preload(uint64_t n, Stats& out) {
+  auto& s = impl_->shared;
+  if (n == 0) return;
+  s.preload_next = 0;
+  s.preload_answered = 0;
+  s.preload_target = n;
+  s.mode.store(Mode::kPreload, std::memory_order_release);
+  impl_->post_kick();
+  while (s.preload_answered.load() < n && s.live.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  s.mode.store(Mode::kIdle, std::memory_order_release);
+  collect(out);
+}
+
+void LoadEngine::start(Clock::time_point record_from, uint64_t request_limit) {
+  auto& s = impl_->shared;
+  s.record_from_ns = to_ns(record_from);
+  s.request_limit = request_limit;
+  s.claimed = 0;
+  s.completed = 0;
+  s.mode.store(Mode::kRun, std::memory_order_release);
+  impl_->post_kick();
+}
+
+void LoadEngine::collect(Stats& out) {
+  for (auto& sink : impl_->sinks) sink->drain_into(out);
+}
+
+uint64_t LoadEngine::completed() const {
+  return impl_->shared.completed.load();
+}
+
+bool LoadEngine::limit_reached() const {
+  const auto& s = impl_->shared;
+  return s.request_limit > 0 && s.completed.load() >= s.request_limit;
+}
+
+int LoadEngine::live_connections() const {
+  return impl_->shared.live.load();
+}
+
+void LoadEngine::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->shared.stopping = true;
+  for (auto& io : impl_->ios) io->stop();
+  for (auto& t : impl_->threads) t.join();
+  for (auto& c : impl_->connections) c->close();
+}
+
+}  // namespace hakmem::load

@@ -1,0 +1,63 @@
+// The load engine: RESP connections over Asio, spread over I/O threads, issuing a workload in
+// closed loop (as fast as the pipeline allows) or open loop (on an OpenLoopSchedule).
+// Asio stays inside resp_client.cpp; this header is cheap to include.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "hakmem/workloads/workload.hpp"
+#include "stats.hpp"
+
+namespace hakmem::load {
+
+struct EngineConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7379;
+  int threads = 2;
+  int connections = 8;  // in total, spread over the threads
+  int pipeline = 1;     // requests in flight per connection
+  double rate = 0;      // open loop: requests per second over all connections; 0 = closed loop
+  uint64_t seed = 1;
+  workloads::WorkloadSpec workload;
+  std::chrono::milliseconds connect_timeout{5000};
+};
+
+class LoadEngine {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit LoadEngine(const EngineConfig& config);
+  ~LoadEngine();
+  LoadEngine(const LoadEngine&) = delete;
+  LoadEngine& operator=(const LoadEngine&) = delete;
+
+  // Opens every connection and starts the I/O threads. Returns "" or why it failed.
+  std::string connect();
+
+  // SETs keys [0, n) (values from the workload's size chooser), closed loop, and waits for
+  // every reply. What it measured (errors included) is added to `out`.
+  void preload(uint64_t n, Stats& out);
+
+  // Starts the workload. Operations intended before `record_from` (the warmup) are sent but
+  // not recorded; with request_limit > 0 at most that many recorded operations are sent.
+  void start(Clock::time_point record_from, uint64_t request_limit);
+
+  // Moves what every I/O thread recorded since the last call into `out`.
+  void collect(Stats& out);
+
+  uint64_t completed() const;  // recorded operations answered so far (errors included)
+  bool limit_reached() const;  // request_limit operations answered
+  int live_connections() const;
+
+  // Stops issuing and shuts the I/O threads down; replies still in flight are dropped.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hakmem::load

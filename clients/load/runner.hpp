@@ -1,0 +1,59 @@
+// The run's timeline: connect, preload, warmup, then the measured window (one phase, or the
+// --phases with a route switch at each boundary), cut into one-second intervals.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "phases.hpp"
+#include "resp_client.hpp"
+#include "stats.hpp"
+
+namespace hakmem::load {
+
+struct RunConfig {
+  EngineConfig engine;
+  double duration_s = 10;  // <= 0: until the request limit (used with requests > 0)
+  double warmup_s = 1;
+  uint64_t requests = 0;  // 0 = no limit
+  uint64_t preload = 0;   // --load
+  std::vector<PhaseSpec> phases;
+  RouteSwitcher* switcher = nullptr;  // required when phases are given
+  std::ostream* progress = nullptr;   // a line per second, or nullptr
+};
+
+// One point of the per-second series (the last one, or one cut by a phase boundary, can be
+// shorter than a second).
+struct SeriesPoint {
+  double t_s = 0;         // end of the interval, seconds since measuring started
+  double interval_s = 0;  // its length
+  int phase = 0;          // index into RunResult::phases (0 when there are no phases)
+  uint64_t ops = 0;
+  uint64_t errors = 0;
+  double p50_us = 0, p99_us = 0, max_us = 0;
+};
+
+struct PhaseResult {
+  std::string route;
+  double start_s = 0;
+  double duration_s = 0;
+  Stats stats;
+};
+
+struct RunResult {
+  std::string connect_error;  // set when the server was unreachable: nothing ran
+  std::string failure;        // set when the run stopped early (connections lost, RPC failed)
+  double preload_s = 0;
+  uint64_t preload_records = 0;
+  Stats preload;
+  double duration_s = 0;  // measured window actually run
+  Stats total;
+  std::vector<PhaseResult> phases;  // empty without --phases
+  std::vector<SeriesPoint> series;
+};
+
+RunResult run_load(const RunConfig& config);
+
+}  // namespace hakmem::load

@@ -1,0 +1,46 @@
+// What the connections of one I/O thread measured since the last collection, and the sink they
+// record it into. The runner swaps sinks out once a second and merges them (per second, per
+// phase, whole run).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "hakmem/workloads/op_mix.hpp"
+#include "histogram.hpp"
+
+namespace hakmem::load {
+
+struct Stats {
+  Histogram latency;              // from the intended send time (open loop) / send time
+  Histogram uncorrected_latency;  // from the actual send time
+  std::array<uint64_t, workloads::kOpTypeCount> ops_by_type{};
+  uint64_t ops = 0;                        // operations answered without an error
+  uint64_t misses = 0;                     // reads that found no value
+  std::map<std::string, uint64_t> errors;  // by kind: server error word, "protocol", ...
+
+  uint64_t error_count() const;
+  void merge(const Stats& other);
+  void reset();
+};
+
+// One per I/O thread; the lock is uncontended except when the runner collects.
+class StatsSink {
+ public:
+  template <typename F>
+  void with(F&& f) {
+    std::lock_guard lock(mu_);
+    f(stats_);
+  }
+  // Moves what was recorded into `out` (merging) and starts afresh.
+  void drain_into(Stats& out);
+
+ private:
+  std::mutex mu_;
+  Stats stats_;
+};
+
+}  // namespace hakmem::load
