@@ -1,0 +1,265 @@
+#include "connection.h"
+
+#include <strings.h>
+
+#include <string>
+
+namespace hakmem::server {
+namespace {
+
+constexpr size_t kMaxBatchReplies = 64;
+constexpr size_t kMaxBatchBytes = 256 * 1024;
+
+bool is_command(const Request& r, std::string_view name) {
+  std::string_view cmd = r.arg(0);
+  return cmd.size() == name.size() && strncasecmp(cmd.data(), name.data(), name.size()) == 0;
+}
+
+ParserLimits parser_limits(const ServerConfig& config) {
+  ParserLimits limits;
+  limits.max_request_bytes = config.max_request_bytes;
+  return limits;
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, IoThread& home, ServerCore& core)
+    : socket_(std::move(socket)),
+      home_(home),
+      core_(core),
+      parser_(*core.arena, parser_limits(core.config)),
+      authenticated_(core.config.requirepass.empty()),
+      last_activity_(std::chrono::steady_clock::now()) {
+  core_.connections_current.fetch_add(1, std::memory_order_relaxed);
+  core_.connections_total.fetch_add(1, std::memory_order_relaxed);
+}
+
+Connection::~Connection() {
+  // Runs on the I/O thread or at shutdown; by then nothing else refers to this connection.
+  for (Reply* reply : pending_) reply_destroy(reply, *core_.arena);
+  for (Reply* reply : batch_) reply_destroy(reply, *core_.arena);
+  request_destroy(stalled_, *core_.arena);
+  if (!closed_) core_.connections_current.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Connection::start() {
+  std::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  home_.connections.insert(shared_from_this());
+  pump();
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  core_.connections_current.fetch_sub(1, std::memory_order_relaxed);
+  std::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  for (Reply*& reply : pending_) {
+    reply_destroy(reply, *core_.arena);
+    reply = nullptr;  // replies still at a worker are freed when they arrive (closed_)
+  }
+  request_destroy(stalled_, *core_.arena);
+  stalled_ = nullptr;
+  // Keep ourselves alive until this call returns: the set may hold the last reference.
+  auto self = shared_from_this();
+  home_.connections.erase(self);
+}
+
+void Connection::begin_drain() {
+  draining_ = true;
+  pump();
+}
+
+bool Connection::close_if_idle(std::chrono::steady_clock::time_point now,
+                               std::chrono::seconds timeout) {
+  if (closed_ || now - last_activity_ < timeout) return false;
+  // Requests waiting for a worker are the server's delay, not the client's idleness.
+  if (outstanding() > 0 && !writing_) return false;
+  core_.disconnects_idle.fetch_add(1, std::memory_order_relaxed);
+  close();
+  return true;
+}
+
+bool Connection::input_blocked() const {
+  return closed_ || draining_ || close_after_.has_value() || stalled_ != nullptr ||
+         outstanding() >= core_.config.max_pipeline ||
+         unsent_bytes_ >= core_.config.max_output_bytes;
+}
+
+void Connection::pump() {
+  if (closed_) return;
+  process_input();
+  if (closed_) return;
+  if (!reading_ && !eof_ && !draining_ && read_pos_ == read_len_ && !input_blocked()) {
+    reading_ = true;
+    socket_.async_read_some(
+        asio::buffer(read_buffer_),
+        [self = shared_from_this()](const std::error_code& ec, size_t n) { self->on_read(ec, n); });
+  }
+  finish_if_done();
+}
+
+void Connection::on_read(const std::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) {
+    if (ec != asio::error::eof) return close();
+    eof_ = true;  // answer what was already sent, then close (like a half-closed pipe)
+  } else {
+    read_pos_ = 0;
+    read_len_ = n;
+    last_activity_ = std::chrono::steady_clock::now();
+  }
+  pump();
+}
+
+void Connection::process_input() {
+  while (read_pos_ < read_len_ && !input_blocked()) {
+    size_t consumed = 0;
+    auto result = parser_.parse(read_buffer_.data() + read_pos_, read_len_ - read_pos_, &consumed);
+    read_pos_ += consumed;
+    if (result == RespParser::Result::kRequest) {
+      dispatch(parser_.take_request());
+    } else if (result == RespParser::Result::kError) {
+      // Answer in order, then disconnect: nothing after a malformed frame can be trusted.
+      core_.disconnects_protocol.fetch_add(1, std::memory_order_relaxed);
+      uint64_t sequence = next_sequence_++;
+      pending_.push_back(nullptr);
+      close_after_ = sequence;
+      read_pos_ = read_len_;
+      local_reply(sequence, "-ERR " + parser_.error() + "\r\n");
+    }
+  }
+}
+
+void Connection::dispatch(Request* request) {
+  uint64_t sequence = next_sequence_++;
+  pending_.push_back(nullptr);
+  if (handle_locally(request, sequence)) {
+    request_destroy(request, *core_.arena);
+    return;
+  }
+  request->connection = shared_from_this();
+  request->sequence = sequence;
+  request->enqueued_ns = monotonic_ns();
+  stalled_ = request;
+  submit_stalled();
+}
+
+// AUTH, QUIT and the authentication gate depend on connection state, so they are answered here,
+// in order with the worker's replies.
+bool Connection::handle_locally(Request* r, uint64_t sequence) {
+  const bool quit = is_command(*r, "quit");
+  const bool auth = is_command(*r, "auth");
+  if (quit) {
+    core_.counters.count(find_command("quit"));
+    close_after_ = sequence;
+    local_reply(sequence, "+OK\r\n");
+    return true;
+  }
+  if (auth) {
+    core_.counters.count(find_command("auth"));
+    const std::string& password = core_.config.requirepass;
+    if (r->argc < 2 || r->argc > 3) {
+      local_reply(sequence, "-" + wrong_arity_error("auth") + "\r\n");
+    } else if (password.empty()) {
+      local_reply(sequence,
+                  "-ERR AUTH <password> called without any password configured for the default "
+                  "user. Are you sure your configuration is correct?\r\n");
+    } else if (r->arg(r->argc - 1) == password && (r->argc == 2 || r->arg(1) == "default")) {
+      authenticated_ = true;
+      local_reply(sequence, "+OK\r\n");
+    } else {
+      local_reply(sequence, "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    }
+    return true;
+  }
+  if (!authenticated_) {
+    local_reply(sequence, "-NOAUTH Authentication required.\r\n");
+    return true;
+  }
+  return false;
+}
+
+void Connection::submit_stalled() {
+  if (stalled_ == nullptr || closed_) return;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  asio::io_context& io = home_.io;
+  bool queued = core_.pool->try_submit(stalled_, [weak, &io] {
+    // Called on a worker thread when the queue has room again.
+    asio::post(io, [weak] {
+      if (auto self = weak.lock()) {
+        self->submit_stalled();
+        self->pump();
+      }
+    });
+  });
+  if (queued) stalled_ = nullptr;  // the worker owns it now
+}
+
+void Connection::deliver(std::shared_ptr<Connection> connection, uint64_t sequence, Reply* reply) {
+  asio::io_context& io = connection->home_.io;
+  asio::post(io, [connection = std::move(connection), sequence, reply] {
+    connection->on_reply(sequence, reply);
+  });
+}
+
+void Connection::on_reply(uint64_t sequence, Reply* reply) {
+  if (closed_) return reply_destroy(reply, *core_.arena);
+  place_reply(sequence, reply);
+  pump();
+}
+
+void Connection::local_reply(uint64_t sequence, std::string_view bytes) {
+  place_reply(sequence, reply_from_bytes(*core_.arena, bytes));
+}
+
+void Connection::place_reply(uint64_t sequence, Reply* reply) {
+  pending_[sequence - write_sequence_] = reply;
+  unsent_bytes_ += reply->size;
+  flush_writes();
+}
+
+void Connection::flush_writes() {
+  if (writing_ || closed_) return;
+  size_t bytes = 0;
+  while (!pending_.empty() && pending_.front() != nullptr && batch_.size() < kMaxBatchReplies &&
+         bytes < kMaxBatchBytes) {
+    Reply* reply = pending_.front();
+    pending_.pop_front();
+    ++write_sequence_;
+    batch_.push_back(reply);
+    batch_buffers_.emplace_back(reply->data(), reply->size);
+    bytes += reply->size;
+  }
+  if (batch_.empty()) return;
+  writing_ = true;
+  asio::async_write(
+      socket_, batch_buffers_,
+      [self = shared_from_this()](const std::error_code& ec, size_t) { self->on_written(ec); });
+}
+
+void Connection::on_written(const std::error_code& ec) {
+  writing_ = false;
+  for (Reply* reply : batch_) {
+    unsent_bytes_ -= reply->size;
+    reply_destroy(reply, *core_.arena);  // usually allocated by a worker: a cross-thread free
+  }
+  batch_.clear();
+  batch_buffers_.clear();
+  if (closed_) return;
+  if (ec) return close();
+  last_activity_ = std::chrono::steady_clock::now();
+  if (close_after_ && write_sequence_ > *close_after_) return close();
+  flush_writes();
+  pump();
+}
+
+void Connection::finish_if_done() {
+  if (closed_ || writing_ || outstanding() > 0) return;
+  if (draining_ || (eof_ && read_pos_ == read_len_)) close();
+}
+
+}  // namespace hakmem::server

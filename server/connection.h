@@ -1,0 +1,89 @@
+// One client connection, owned by one I/O thread. Everything here except deliver() runs on that
+// thread, so the connection's state needs no locks. Includes asio: keep it out of public headers.
+#pragma once
+
+#include <array>
+#include <asio.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+
+#include "request.h"
+#include "resp_parser.h"
+#include "server_core.h"
+
+namespace hakmem::server {
+
+class Connection;
+
+// An io_context with its one thread and the connections it owns.
+struct IoThread {
+  asio::io_context io{1};
+  std::unordered_set<std::shared_ptr<Connection>> connections;  // touched on this thread only
+  std::unique_ptr<asio::steady_timer> sweep_timer;
+  std::thread thread;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(asio::ip::tcp::socket socket, IoThread& home, ServerCore& core);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void start();
+  // Any thread (a worker): hands the reply for `sequence` back to the connection's thread.
+  static void deliver(std::shared_ptr<Connection> connection, uint64_t sequence, Reply* reply);
+
+  // Shutdown: stop reading; close once every request already read has been answered.
+  void begin_drain();
+  void close();
+  // Closes the connection when it made no progress for `timeout`; true if it did.
+  bool close_if_idle(std::chrono::steady_clock::time_point now, std::chrono::seconds timeout);
+
+ private:
+  void pump();  // parses what is buffered, reads more when allowed, closes when finished
+  void process_input();
+  bool input_blocked() const;
+  void dispatch(Request* request);
+  bool handle_locally(Request* request, uint64_t sequence);
+  void submit_stalled();
+  void place_reply(uint64_t sequence, Reply* reply);
+  void local_reply(uint64_t sequence, std::string_view bytes);
+  void on_reply(uint64_t sequence, Reply* reply);
+  void on_read(const std::error_code& ec, size_t n);
+  void flush_writes();
+  void on_written(const std::error_code& ec);
+  void finish_if_done();
+  uint64_t outstanding() const { return next_sequence_ - write_sequence_; }
+
+  asio::ip::tcp::socket socket_;
+  IoThread& home_;
+  ServerCore& core_;
+  RespParser parser_;
+  std::array<char, 16 * 1024> read_buffer_;
+  size_t read_pos_ = 0;
+  size_t read_len_ = 0;
+
+  bool reading_ = false;
+  bool writing_ = false;
+  bool eof_ = false;
+  bool draining_ = false;
+  bool closed_ = false;
+  bool authenticated_;
+  std::optional<uint64_t> close_after_;  // QUIT or a protocol error: close once this is written
+
+  Request* stalled_ = nullptr;  // parsed, sequenced, waiting for room in the worker queue
+  uint64_t next_sequence_ = 0;
+  uint64_t write_sequence_ = 0;  // first sequence not yet handed to the socket
+  std::deque<Reply*> pending_;   // replies for [write_sequence_, next_sequence_); null = not ready
+  std::vector<Reply*> batch_;    // replies being written
+  std::vector<asio::const_buffer> batch_buffers_;
+  size_t unsent_bytes_ = 0;  // ready or being written
+  std::chrono::steady_clock::time_point last_activity_;
+};
+
+}  // namespace hakmem::server

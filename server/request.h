@@ -1,0 +1,54 @@
+// The objects that travel through the pipeline. Both live in the arena: a Request is built by an
+// I/O thread and freed by a worker; a Reply is built by a worker and freed by the I/O thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "arena.h"
+
+namespace hakmem::server {
+
+class Connection;
+
+struct Arg {
+  char* data;   // arena buffer, NUL-terminated for convenience
+  size_t size;  // without the NUL
+  std::string_view view() const { return {data, size}; }
+};
+
+struct Request {
+  std::shared_ptr<Connection> connection;  // where the reply goes
+  uint64_t sequence = 0;                   // position in the connection's reply order
+  uint64_t enqueued_ns = 0;                // for service latency
+  Arg* argv = nullptr;                     // arena array
+  uint32_t argc = 0;
+  uint32_t argv_capacity = 0;
+  uint32_t owner_tag = 0;  // thread that allocated the request and its buffers
+  size_t bytes = 0;        // arena bytes held, for accounting
+
+  std::string_view arg(size_t i) const { return argv[i].view(); }
+};
+
+Request* request_create(Arena& arena);
+// Appends an argument of size bytes and returns its (uninitialised) buffer.
+char* request_add_arg(Request& request, Arena& arena, size_t size);
+// Frees the request and its buffers (possibly from another thread than the one that built it).
+void request_destroy(Request* request, Arena& arena) noexcept;
+
+// A finished RESP reply: header and bytes in one arena block.
+struct Reply {
+  uint32_t size;
+  uint32_t capacity;
+  uint32_t owner_tag;
+  char* data() { return reinterpret_cast<char*>(this + 1); }
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+};
+
+void reply_destroy(Reply* reply, Arena& arena) noexcept;
+// A reply holding exactly these bytes (used for replies made on the I/O thread).
+Reply* reply_from_bytes(Arena& arena, std::string_view bytes);
+
+}  // namespace hakmem::server

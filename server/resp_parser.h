@@ -1,0 +1,67 @@
+// Incremental RESP2 request parser: arrays of bulk strings and the inline form. Bytes can arrive
+// split at any position; argument bytes are copied once, straight into arena buffers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "request.h"
+
+namespace hakmem::server {
+
+struct ParserLimits {
+  size_t max_request_bytes = 64u << 20;  // one bulk string and one whole frame
+  size_t max_inline_bytes = 64u << 10;   // an inline command line (Redis uses the same)
+  size_t max_args = 1u << 20;            // elements of one array
+};
+
+class RespParser {
+ public:
+  enum class Result { kNeedMore, kRequest, kError };
+
+  RespParser(Arena& arena, ParserLimits limits);
+  ~RespParser();
+  RespParser(const RespParser&) = delete;
+  RespParser& operator=(const RespParser&) = delete;
+
+  // Consumes bytes until one request is complete, an error is found or the input runs out.
+  // *consumed says how many bytes were used. After kError the parser must not be used again.
+  Result parse(const char* data, size_t size, size_t* consumed);
+  // The request completed by the last kRequest; the caller owns it.
+  Request* take_request();
+  // Redis-style error text (without the leading '-'), valid after kError.
+  const std::string& error() const { return error_; }
+
+ private:
+  enum class State {
+    kStart,
+    kArrayCount,
+    kBulkType,
+    kBulkLength,
+    kBulkData,
+    kBulkCr,
+    kBulkLf,
+    kInline
+  };
+
+  // Accumulates a line up to '\n'. Returns true when the line is complete.
+  bool read_line(const char*& p, const char* end, size_t limit, bool require_cr);
+  Result fail(std::string message);
+  void begin_request();
+  bool split_inline();
+
+  Arena& arena_;
+  ParserLimits limits_;
+  State state_ = State::kStart;
+  std::string line_;
+  Request* request_ = nullptr;
+  Request* done_ = nullptr;
+  int64_t args_expected_ = 0;
+  char* bulk_ = nullptr;       // buffer of the bulk string being filled
+  size_t bulk_remaining_ = 0;  // bytes still to copy into bulk_
+  size_t frame_bytes_ = 0;     // bytes consumed by the current frame
+  std::string error_;
+};
+
+}  // namespace hakmem::server

@@ -1,0 +1,102 @@
+#include "resp_writer.h"
+
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <new>
+
+namespace hakmem::server {
+
+RespWriter::RespWriter(Arena& arena, size_t initial_capacity) : arena_(arena) {
+  reply_ = static_cast<Reply*>(arena_.allocate(sizeof(Reply) + initial_capacity));
+  reply_->size = 0;
+  reply_->capacity = static_cast<uint32_t>(initial_capacity);
+  reply_->owner_tag = this_thread_tag();
+}
+
+RespWriter::~RespWriter() {
+  reply_destroy(reply_, arena_);
+}
+
+Reply* RespWriter::finish() {
+  Reply* done = reply_;
+  reply_ = nullptr;
+  return done;
+}
+
+size_t RespWriter::size() const {
+  return reply_ ? reply_->size : 0;
+}
+
+void RespWriter::clear() {
+  if (reply_) reply_->size = 0;
+}
+
+void RespWriter::reserve(size_t extra) {
+  size_t needed = static_cast<size_t>(reply_->size) + extra;
+  if (needed <= reply_->capacity) return;
+  if (needed > std::numeric_limits<uint32_t>::max()) throw std::bad_alloc();
+  size_t capacity = reply_->capacity * 2;
+  if (capacity < needed) capacity = needed;
+  if (capacity > std::numeric_limits<uint32_t>::max()) capacity = needed;
+  auto* grown = static_cast<Reply*>(arena_.allocate(sizeof(Reply) + capacity));
+  grown->size = reply_->size;
+  grown->capacity = static_cast<uint32_t>(capacity);
+  grown->owner_tag = this_thread_tag();
+  std::memcpy(grown->data(), reply_->data(), reply_->size);
+  reply_destroy(reply_, arena_);
+  reply_ = grown;
+}
+
+void RespWriter::append(std::string_view bytes) {
+  reserve(bytes.size());
+  std::memcpy(reply_->data() + reply_->size, bytes.data(), bytes.size());
+  reply_->size += static_cast<uint32_t>(bytes.size());
+}
+
+void RespWriter::append_header(char type, int64_t value) {
+  char buffer[32];
+  buffer[0] = type;
+  auto [end, ec] = std::to_chars(buffer + 1, buffer + sizeof(buffer) - 2, value);
+  (void)ec;
+  *end++ = '\r';
+  *end++ = '\n';
+  append(std::string_view(buffer, static_cast<size_t>(end - buffer)));
+}
+
+void RespWriter::simple(std::string_view text) {
+  reserve(text.size() + 3);
+  append("+");
+  for (char ch : text) append(std::string_view(ch == '\r' || ch == '\n' ? " " : &ch, 1));
+  append("\r\n");
+}
+
+void RespWriter::error(std::string_view text) {
+  reserve(text.size() + 3);
+  append("-");
+  for (char ch : text) append(std::string_view(ch == '\r' || ch == '\n' ? " " : &ch, 1));
+  append("\r\n");
+}
+
+void RespWriter::integer(int64_t value) {
+  append_header(':', value);
+}
+
+void RespWriter::bulk(std::string_view bytes) {
+  reserve(bytes.size() + 16);
+  append_header('$', static_cast<int64_t>(bytes.size()));
+  append(bytes);
+  append("\r\n");
+}
+
+void RespWriter::null_bulk() {
+  append("$-1\r\n");
+}
+void RespWriter::array(size_t count) {
+  append_header('*', static_cast<int64_t>(count));
+}
+void RespWriter::null_array() {
+  append("*-1\r\n");
+}
+
+}  // namespace hakmem::server

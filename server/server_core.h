@@ -1,0 +1,42 @@
+// State shared by the server, its connections and its workers. Internal to server/.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "arena.h"
+#include "commands.h"
+#include "config.h"
+#include "stats.h"
+#include "store.h"
+#include "worker_pool.h"
+
+namespace hakmem::server {
+
+struct ServerCore {
+  explicit ServerCore(ServerConfig c) : config(std::move(c)) {}
+
+  ServerConfig config;
+  std::shared_ptr<Arena> arena;  // declared first: destroyed after everything that uses it
+  std::unique_ptr<Store> store;
+  CommandCounters counters;
+  LatencyHistogram latency;
+  std::unique_ptr<CommandExecutor> executor;
+  std::unique_ptr<WorkerPool> pool;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  std::atomic<uint64_t> connections_current{0};
+  std::atomic<uint64_t> connections_total{0};
+  std::atomic<uint64_t> connections_rejected{0};
+  std::atomic<uint64_t> disconnects_protocol{0};
+  std::atomic<uint64_t> disconnects_idle{0};
+};
+
+inline uint64_t monotonic_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace hakmem::server

@@ -1,0 +1,71 @@
+#include "stats.h"
+
+#include <bit>
+#include <fstream>
+#include <string>
+
+namespace hakmem::server {
+
+size_t LatencyHistogram::bucket_of(uint64_t ns) {
+  if (ns < (1u << kSubBits)) return static_cast<size_t>(ns);
+  int exponent = 63 - std::countl_zero(ns);  // >= kSubBits
+  uint64_t sub = (ns >> (exponent - kSubBits)) & ((1u << kSubBits) - 1);
+  return (static_cast<size_t>(exponent - kSubBits + 1) << kSubBits) + sub;
+}
+
+uint64_t LatencyHistogram::bucket_upper_ns(size_t bucket) {
+  if (bucket < (1u << kSubBits)) return bucket;
+  int exponent = static_cast<int>(bucket >> kSubBits) + kSubBits - 1;
+  uint64_t sub = bucket & ((1u << kSubBits) - 1);
+  uint64_t base = (uint64_t{1} << kSubBits | sub) << (exponent - kSubBits);
+  return base + (uint64_t{1} << (exponent - kSubBits)) - 1;
+}
+
+void LatencyHistogram::record(uint64_t ns) {
+  buckets_[bucket_of(ns)].fetch_add(1, std::memory_order_relaxed);
+  uint64_t seen = max_ns_.load(std::memory_order_relaxed);
+  while (ns > seen && !max_ns_.compare_exchange_weak(seen, ns, std::memory_order_relaxed)) {
+  }
+}
+
+LatencySummary LatencyHistogram::summary() const {
+  std::array<uint64_t, kBuckets> counts;
+  LatencySummary s;
+  for (size_t i = 0; i < kBuckets; ++i) {
+    counts[i] = buckets_[i].load(std::memory_order_relaxed);
+    s.count += counts[i];
+  }
+  s.max_us = static_cast<double>(max_ns_.load(std::memory_order_relaxed)) / 1000.0;
+  if (s.count == 0) return s;
+  auto percentile = [&](double q) {
+    uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(s.count - 1)) + 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < kBuckets; ++i) {
+      seen += counts[i];
+      if (seen >= rank) return static_cast<double>(bucket_upper_ns(i)) / 1000.0;
+    }
+    return s.max_us;
+  };
+  s.p50_us = percentile(0.50);
+  s.p90_us = percentile(0.90);
+  s.p99_us = percentile(0.99);
+  s.p999_us = percentile(0.999);
+  return s;
+}
+
+std::pair<uint64_t, uint64_t> read_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  uint64_t rss = 0, peak = 0;
+  while (std::getline(status, line)) {
+    auto kb = [&](const char* prefix, uint64_t* out) {
+      if (line.rfind(prefix, 0) == 0)
+        *out = std::stoull(line.substr(std::string(prefix).size())) * 1024;
+    };
+    kb("VmRSS:", &rss);
+    kb("VmHWM:", &peak);
+  }
+  return {rss, peak};
+}
+
+}  // namespace hakmem::server

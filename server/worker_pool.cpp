@@ -1,0 +1,66 @@
+#include "worker_pool.h"
+
+namespace hakmem::server {
+
+WorkerPool::WorkerPool(unsigned workers, size_t capacity, Handler handler)
+    : capacity_(capacity == 0 ? 1 : capacity), handler_(std::move(handler)) {
+  if (workers == 0) workers = 1;
+  threads_.reserve(workers);
+  for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
+}
+
+WorkerPool::~WorkerPool() {
+  stop();
+}
+
+bool WorkerPool::try_submit(Request* request, std::function<void()> on_room) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= capacity_ || stopping_) {
+      if (!stopping_) waiting_.push_back(std::move(on_room));
+      return false;
+    }
+    queue_.push_back(request);
+  }
+  not_empty_.notify_one();
+  return true;
+}
+
+void WorkerPool::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+    waiting_.clear();
+  }
+  not_empty_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+size_t WorkerPool::depth() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+void WorkerPool::run() {
+  for (;;) {
+    Request* request = nullptr;
+    std::vector<std::function<void()>> wake;
+    {
+      std::unique_lock lock(mutex_);
+      not_empty_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      request = queue_.front();
+      queue_.pop_front();
+      // Wake producers only once half the queue is free, so they do not thrash at the edge.
+      if (!waiting_.empty() && queue_.size() <= capacity_ / 2) wake.swap(waiting_);
+    }
+    for (auto& callback : wake) callback();
+    handler_(request);
+  }
+}
+
+}  // namespace hakmem::server
