@@ -50,30 +50,28 @@ std::string local_time(int64_t unix_ms) {
 
 void print_table(std::ostream& out, const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows) {
+  // A column is right-aligned (header included) when every cell in it is a number.
   std::vector<size_t> width(header.size(), 0);
-  auto widen = [&](const std::vector<std::string>& row) {
+  std::vector<bool> right(header.size(), !rows.empty());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& row : rows) {
     for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
       width[i] = std::max(width[i], row[i].size());
+      if (!numeric(row[i])) right[i] = false;
     }
-  };
-  widen(header);
-  for (const auto& row : rows) widen(row);
-  auto line = [&](const std::vector<std::string>& row, bool is_header) {
+  }
+  auto line = [&](const std::vector<std::string>& row) {
     std::string text;
     for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
       const bool last = i + 1 == row.size();
       const std::string pad(width[i] - row[i].size(), ' ');
-      if (!is_header && numeric(row[i])) {
-        text += pad + row[i];
-      } else {
-        text += row[i] + (last ? "" : pad);
-      }
+      text += right[i] ? pad + row[i] : row[i] + (last ? "" : pad);
       if (!last) text += "  ";
     }
     out << text << '\n';
   };
-  line(header, true);
-  for (const auto& row : rows) line(row, false);
+  line(header);
+  for (const auto& row : rows) line(row);
 }
 
 const char* route_name(v1::Route route) {

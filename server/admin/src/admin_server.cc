@@ -80,6 +80,8 @@ std::string AdminServer::start() {
                              std::to_string(impl_->options.port);
   grpc::ServerBuilder builder;
   // Transport security is left to the network (loopback by default); the token gates access.
+  // gRPC shares ports by default (SO_REUSEPORT); a second server must fail, not split traffic.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(target, grpc::InsecureServerCredentials(), &impl_->port);
   builder.RegisterService(&impl_->service);
   impl_->server = builder.BuildAndStart();

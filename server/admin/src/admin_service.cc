@@ -80,6 +80,7 @@ grpc::Status AdminServiceImpl::SetRoute(grpc::ServerContext* ctx, const v1::SetR
 grpc::Status AdminServiceImpl::GetOptions(grpc::ServerContext* ctx, const v1::GetOptionsRequest*,
                                           v1::GetOptionsResponse* resp) {
   if (auto s = authorize(ctx); !s.ok()) return s;
+  std::lock_guard lock(write_mu_);  // never shows half of a SetOptions
   fill_options(resp->mutable_options());
   return grpc::Status::OK;
 }

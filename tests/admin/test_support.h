@@ -1,0 +1,65 @@
+// Shared pieces of the admin tests: a fake server statistics source and an admin server
+// started on a free loopback port, with a client stub.
+#pragma once
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "hakmem/admin/admin_server.h"
+#include "hakmem/admin/v1/admin.grpc.pb.h"
+
+namespace hakmem::admin::testing {
+
+namespace v1 = ::hakmem::admin::v1;
+
+class FakeStats : public AdminStatsSource {
+ public:
+  ServerStats server_stats() override {
+    std::lock_guard lock(mu_);
+    return stats_;
+  }
+  void set(ServerStats s) {
+    std::lock_guard lock(mu_);
+    stats_ = std::move(s);
+  }
+
+ private:
+  std::mutex mu_;
+  ServerStats stats_;
+};
+
+struct RunningServer {
+  explicit RunningServer(AdminServerOptions options = {}, AdminStatsSource* stats = nullptr)
+      : server(with_free_port(std::move(options)), stats) {
+    std::string err = server.start();
+    EXPECT_EQ(err, "");
+    channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+    stub = v1::AdminService::NewStub(channel);
+  }
+
+  static AdminServerOptions with_free_port(AdminServerOptions o) {
+    o.port = 0;
+    return o;
+  }
+
+  AdminServer server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::AdminService::Stub> stub;
+};
+
+// A context with a generous deadline (a wedged call fails the test instead of hanging it)
+// and, if given, the admin token.
+inline std::unique_ptr<grpc::ClientContext> context(const std::string& token = "") {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
+
+}  // namespace hakmem::admin::testing
