@@ -1,0 +1,91 @@
+// hakmem-load's command line contract: usage errors exit 2, an unreachable server exits 1
+// with one line, --help lists the defaults; and the --phases parser.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "phases.hpp"
+#include "process.hpp"
+
+namespace hl = hakmem::load;
+using hl::testing::run_process;
+
+namespace {
+
+// A loopback port nobody listens on (bound, then released).
+uint16_t unused_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+TEST(Cli, HelpListsDefaults) {
+  const auto r = run_process({HAKMEM_LOAD_BIN, "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* flag :
+       {"--host", "--port", "--threads", "--connections", "--pipeline", "--duration", "--requests",
+        "--warmup", "--seed", "--workload", "--keys", "--value-size", "--rate", "--load", "--json",
+        "--hgrm", "--admin", "--phases"}) {
+    EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+  }
+  EXPECT_NE(r.out.find("7379"), std::string::npos);  // default port shown
+}
+
+TEST(Cli, BadFlagsPrintUsageAndExit2) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--no-such-flag"},
+           {"--threads", "0"},
+           {"--duration", "-1"},
+           {"--workload", "e"},
+           {"--value-size", "10-5"},
+           {"--distribution", "gaussian"},
+           {"--phases", "S:1s"},                            // needs --admin
+           {"--phases", "X:1s", "--admin", "127.0.0.1:1"},  // unknown route
+           {"--phases", "S:1s", "--admin", "a:1", "--duration", "3"},
+           {"--port", "notaport"}}) {
+    std::vector<std::string> argv{HAKMEM_LOAD_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run_process(argv);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << r.err;
+    EXPECT_NE(r.err.find("Usage"), std::string::npos) << args[0];
+    EXPECT_TRUE(r.out.empty()) << args[0];
+  }
+}
+
+TEST(Cli, UnreachableServerIsOneLineAndExit1) {
+  const auto port = std::to_string(unused_port());
+  const auto r = run_process({HAKMEM_LOAD_BIN, "--port", port, "--duration", "1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("cannot connect to 127.0.0.1:" + port), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Phases, ParsesRoutesAndDurations) {
+  std::vector<hl::PhaseSpec> phases;
+  std::string error;
+  ASSERT_TRUE(hl::parse_phases("S:10s,P:500ms,CDA:1m,S:2", &phases, &error)) << error;
+  ASSERT_EQ(phases.size(), 4u);
+  EXPECT_EQ(phases[0].route, "S");
+  EXPECT_EQ(phases[0].duration.count(), 10000);
+  EXPECT_EQ(phases[1].route, "P");
+  EXPECT_EQ(phases[1].duration.count(), 500);
+  EXPECT_EQ(phases[2].route, "CDA");
+  EXPECT_EQ(phases[2].duration.count(), 60000);
+  EXPECT_EQ(phases[3].duration.count(), 2000);
+  for (const char* bad : {"", "S", "S:", "Q:1s", "S:1h", "S:0s", "S:1s,", "S:1s,,P:1s", "s:1s"}) {
+    EXPECT_FALSE(hl::parse_phases(bad, &phases, &error)) << bad;
+  }
+}

@@ -1,0 +1,141 @@
+// The JSON and .hgrm files of a short run parse and hold every documented field
+// (clients/load/README.md); server -ERR replies are counted, never fatal.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_resp_server.hpp"
+#include "process.hpp"
+
+namespace hl = hakmem::load;
+using nlohmann::json;
+
+namespace {
+
+void expect_keys(const json& j, std::initializer_list<const char*> keys, const std::string& where) {
+  for (const char* k : keys) EXPECT_TRUE(j.contains(k)) << where << " lacks " << k;
+}
+
+void expect_stats(const json& s, const std::string& where) {
+  expect_keys(s,
+              {"duration_s", "ops", "ops_per_sec", "ops_by_type", "misses", "errors",
+               "errors_by_kind", "latency_us", "uncorrected_latency_us"},
+              where);
+  expect_keys(s["ops_by_type"], {"read", "update", "insert", "rmw", "delete"}, where);
+  for (const char* h : {"latency_us", "uncorrected_latency_us"}) {
+    expect_keys(s[h],
+                {"count", "min", "mean", "stddev", "p50", "p90", "p99", "p99_9", "p99_99", "max"},
+                where + "." + h);
+    // Percentiles are ordered.
+    const auto& l = s[h];
+    EXPECT_LE(l["min"].get<double>(), l["p50"].get<double>());
+    EXPECT_LE(l["p50"].get<double>(), l["p90"].get<double>());
+    EXPECT_LE(l["p90"].get<double>(), l["p99"].get<double>());
+    EXPECT_LE(l["p99"].get<double>(), l["p99_9"].get<double>());
+    EXPECT_LE(l["p99_9"].get<double>(), l["p99_99"].get<double>());
+    EXPECT_LE(l["p99_99"].get<double>(), l["max"].get<double>());
+  }
+}
+
+}  // namespace
+
+TEST(JsonOutput, ShortRunHoldsEveryField) {
+  // Every 50th request fails: errors are counted by kind and the run still exits 0.
+  hl::testing::FakeRespServer server({.error_every = 50});
+  const auto dir = hl::testing::temp_dir("json");
+  const auto json_path = (dir / "run.json").string();
+  const auto hgrm_path = (dir / "run.hgrm").string();
+  const auto r = hl::testing::run_process({HAKMEM_LOAD_BIN,
+                                           "--port",
+                                           std::to_string(server.port()),
+                                           "--duration",
+                                           "1.5",
+                                           "--warmup",
+                                           "0.3",
+                                           "--workload",
+                                           "f",
+                                           "--keys",
+                                           "500",
+                                           "--load",
+                                           "500",
+                                           "--threads",
+                                           "2",
+                                           "--connections",
+                                           "4",
+                                           "--pipeline",
+                                           "4",
+                                           "--json",
+                                           json_path,
+                                           "--hgrm",
+                                           hgrm_path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ops/s"), std::string::npos);
+  EXPECT_NE(r.err.find("ops/s"), std::string::npos);  // the progress line
+
+  const json doc = json::parse(hl::testing::slurp(json_path));
+  expect_keys(doc,
+              {"schema", "config", "preload", "summary", "phases", "series", "status", "failure"},
+              "document");
+  EXPECT_EQ(doc["schema"], "hakmem-load/1");
+  EXPECT_EQ(doc["status"], "ok");
+  expect_keys(doc["config"],
+              {"host", "port", "threads", "connections", "pipeline", "mode", "rate", "duration_s",
+               "warmup_s", "requests", "seed", "workload", "distribution", "zipf_constant", "keys",
+               "value_size", "load", "admin"},
+              "config");
+  EXPECT_EQ(doc["config"]["workload"], "f");
+  EXPECT_EQ(doc["config"]["mode"], "closed");
+  EXPECT_EQ(doc["config"]["distribution"], "zipfian");
+  expect_keys(doc["preload"], {"records", "duration_s", "errors"}, "preload");
+  EXPECT_EQ(doc["preload"]["records"], 500);
+
+  const auto& s = doc["summary"];
+  expect_stats(s, "summary");
+  EXPECT_NEAR(s["duration_s"].get<double>(), 1.5, 0.2);
+  EXPECT_GT(s["ops"].get<uint64_t>(), 100u);
+  EXPECT_GT(s["ops_by_type"]["read"].get<uint64_t>(), 0u);
+  EXPECT_GT(s["ops_by_type"]["rmw"].get<uint64_t>(), 0u);
+  EXPECT_GT(s["errors"].get<uint64_t>(), 0u);
+  EXPECT_EQ(s["errors"], s["errors_by_kind"]["ERR"]);
+  EXPECT_EQ(s["latency_us"]["count"], s["ops"]);
+  EXPECT_TRUE(doc["phases"].is_array());
+  EXPECT_TRUE(doc["phases"].empty());
+
+  const auto& series = doc["series"];
+  ASSERT_TRUE(series.is_array());
+  ASSERT_GE(series.size(), 1u);
+  ASSERT_LE(series.size(), 3u);  // 1.5 s: one full second and the rest
+  uint64_t ops = 0;
+  for (const auto& p : series) {
+    expect_keys(p,
+                {"t_s", "interval_s", "phase", "ops", "ops_per_sec", "errors", "p50_us", "p99_us",
+                 "max_us"},
+                "series point");
+    ops += p["ops"].get<uint64_t>();
+  }
+  EXPECT_EQ(ops, s["ops"].get<uint64_t>());  // the series adds up to the summary
+
+  const std::string hgrm = hl::testing::slurp(hgrm_path);
+  EXPECT_NE(hgrm.find("Percentile"), std::string::npos);
+  EXPECT_NE(hgrm.find("#[Max"), std::string::npos);
+  EXPECT_NE(hgrm.find(std::to_string(s["ops"].get<uint64_t>())), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(JsonOutput, RequestLimitAndOpenLoopFields) {
+  hl::testing::FakeRespServer server({});
+  const auto dir = hl::testing::temp_dir("json2");
+  const auto json_path = (dir / "run.json").string();
+  const auto r = hl::testing::run_process({HAKMEM_LOAD_BIN, "--port", std::to_string(server.port()),
+                                           "--requests", "300", "--rate", "1000", "--warmup", "0",
+                                           "--connections", "3", "-q", "--json", json_path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;  // --quiet: no progress lines
+  const json doc = json::parse(hl::testing::slurp(json_path));
+  EXPECT_EQ(doc["config"]["mode"], "open");
+  EXPECT_EQ(doc["summary"]["ops"], 300);
+  // 300 requests at 1000/s take about 0.3 s.
+  EXPECT_GT(doc["summary"]["duration_s"].get<double>(), 0.25);
+  EXPECT_LT(doc["summary"]["duration_s"].get<double>(), 5.0);
+  std::filesystem::remove_all(dir);
+}
