@@ -70,6 +70,9 @@ int hak_option_get(const char* name, int64_t* value);
 /* 0 on success; EINVAL for an unknown name or a value out of range, and then nothing changes
  * and a message naming the option and the valid range is written to err (if err_len > 0). */
 int hak_option_set(const char* name, int64_t value, char* err, size_t err_len);
+/* Validates without changing anything: 0 if hak_option_set would accept it, EINVAL (and a
+ * message in err) otherwise. Lets a caller check a batch of settings before applying any. */
+int hak_option_check(const char* name, int64_t value, char* err, size_t err_len);
 /* Like hak_option_set, but parses text ("P" for route, decimal integers otherwise). */
 int hak_option_set_text(const char* name, const char* text, char* err, size_t err_len);
 
@@ -109,7 +112,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(heaps_created, "thread heaps created")                                                \
   X(heaps_reused, "thread heaps handed to a new thread from the pool")                    \
   X(bytes_in_use, "bytes of live allocations (block sizes)")                              \
-  X(bytes_in_use_peak, "highest bytes_in_use seen at a slow-path event")                  \
+  X(bytes_in_use_peak, "highest bytes_in_use sampled (when memory is mapped or read)")                  \
   X(bytes_committed, "bytes of pages, metadata and large mappings currently committed")   \
   X(bytes_committed_peak, "highest bytes_committed")
 

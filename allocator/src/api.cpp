@@ -1,0 +1,162 @@
+// The C API: size dispatch (size classes vs. large mappings), errno conventions, realloc and
+// aligned allocation on top of the heap's fast paths.
+#include <cerrno>
+#include <cstring>
+
+#include "hakmem/hakmem.h"
+#include "heap.hpp"
+#include "options.hpp"
+#include "os.hpp"
+#include "page_allocator.hpp"
+
+namespace hakmem {
+// Counts frees by threads whose heap could not be created (the OS refused even that).
+Heap g_fallback_heap;
+void sample_in_use_peak();
+}  // namespace hakmem
+
+using namespace hakmem;
+
+namespace {
+
+HAK_INLINE Heap* heap_for_free() {
+  Heap* heap = this_heap();
+  return HAK_LIKELY(heap != nullptr) ? heap : &g_fallback_heap;
+}
+
+HAK_NOINLINE void* alloc_large(size_t size, size_t alignment) {
+  Heap* heap = this_heap();
+  void* p = size <= PTRDIFF_MAX ? large_alloc(size, alignment) : nullptr;
+  if (p == nullptr || heap == nullptr) {
+    if (p != nullptr) large_free(segment_of(p));
+    errno = ENOMEM;
+    return nullptr;
+  }
+  heap->counters.add(kCtrLargeAllocs);
+  heap->counters.add(kCtrLargeAllocBytes, large_usable_size(segment_of(p), p));
+  sample_in_use_peak();
+  return p;
+}
+
+HAK_NOINLINE void free_large(Segment* segment, void* p) {
+  Heap* heap = heap_for_free();
+  heap->counters.add(kCtrLargeFrees);
+  heap->counters.add(kCtrLargeFreeBytes, large_usable_size(segment, p));
+  large_free(segment);
+}
+
+HAK_INLINE void* alloc_class(size_t cls) {
+  Heap* heap = this_heap();
+  void* p = HAK_LIKELY(heap != nullptr) ? heap->alloc(cls) : nullptr;
+  if (HAK_UNLIKELY(p == nullptr)) errno = ENOMEM;
+  return p;
+}
+
+// The page is not in our lists. If it is our own retired page, take it back (the owner's
+// frees stay local, as they would in a full-page list); otherwise push a remote free.
+HAK_NOINLINE void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {
+  if (xthread_state(word) == kDetached && heap != nullptr &&
+      page->heap.load(std::memory_order_relaxed) == heap && heap->reclaim(page)) {
+    heap->free_local(page, block);
+    return;
+  }
+  heap_for_free()->free_remote(page, block);
+}
+
+bool is_large(const void* p) { return segment_of(p)->kind == SegmentKind::kLarge; }
+
+}  // namespace
+
+extern "C" {
+
+void* hak_malloc(size_t size) {
+  if (HAK_LIKELY(size <= kMaxClassSize)) return alloc_class(size_to_class(size));
+  return alloc_large(size, 16);
+}
+
+void hak_free(void* p) {
+  if (HAK_UNLIKELY(p == nullptr)) return;
+  Segment* segment = segment_of(p);
+  HAK_ASSERT(segment->magic == kSegmentMagic);
+  if (HAK_UNLIKELY(segment->kind == SegmentKind::kLarge)) return free_large(segment, p);
+  Page* page = segment->page_of(p);
+  Heap* heap = t_heap;
+  // State first, then owner: a claimer writes the owner before it publishes OWNED, so an
+  // OWNED read here comes with the owner it was published with.
+  uintptr_t word = page->xthread.load(std::memory_order_acquire);
+  if (HAK_LIKELY(xthread_state(word) == kOwned &&
+                 page->heap.load(std::memory_order_relaxed) == heap && heap != nullptr)) {
+    heap->free_local(page, static_cast<Block*>(p));
+  } else {
+    free_not_owned(page, static_cast<Block*>(p), word, heap);
+  }
+}
+
+void* hak_calloc(size_t count, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  void* p = hak_malloc(total);
+  // Large objects are fresh mappings, already zero.
+  if (p != nullptr && !is_large(p)) memset(p, 0, total);
+  return p;
+}
+
+size_t hak_usable_size(const void* p) {
+  if (p == nullptr) return 0;
+  Segment* segment = segment_of(p);
+  if (segment->kind == SegmentKind::kLarge) return large_usable_size(segment, p);
+  return segment->page_of(p)->block_size;
+}
+
+void* hak_realloc(void* p, size_t size) {
+  if (p == nullptr) return hak_malloc(size);
+  if (size == 0) {
+    hak_free(p);
+    return nullptr;
+  }
+  size_t usable = hak_usable_size(p);
+  // Stay in place while the block fits and is not more than twice too big.
+  if (size <= usable && size >= usable / 2) return p;
+  void* q = hak_malloc(size);
+  if (q == nullptr) return nullptr;
+  memcpy(q, p, size < usable ? size : usable);
+  hak_free(p);
+  return q;
+}
+
+void* hak_aligned_alloc(size_t alignment, size_t size) {
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  if (alignment <= 16) return hak_malloc(size);
+  if (size > PTRDIFF_MAX) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (alignment <= kMaxClassSize) {
+    // Pages start page-aligned, so every block of a class whose size is a multiple of the
+    // alignment is aligned; powers of two are always classes.
+    size_t want = align_up(size == 0 ? 1 : size, alignment);
+    if (want <= kMaxClassSize) {
+      size_t cls = size_to_class(want);
+      if (class_size(cls) % alignment != 0) {
+        size_t pow2 = size_t{1} << (64 - __builtin_clzll(want - 1));
+        if (pow2 > kMaxClassSize) return alloc_large(size, alignment);
+        cls = size_to_class(pow2);
+      }
+      return alloc_class(cls);
+    }
+  }
+  return alloc_large(size, alignment);
+}
+
+void hak_collect(int force) {
+  uint64_t delay = static_cast<uint64_t>(option(kOptPurgeDelayMs)) * 1000000;
+  page_purge(os::now_ns(), delay, force != 0);
+}
+
+}  // extern "C"

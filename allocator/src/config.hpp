@@ -1,0 +1,47 @@
+// Compile-time constants and the small macros every allocator file uses.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#define HAK_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HAK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HAK_NOINLINE __attribute__((noinline))
+#define HAK_INLINE inline __attribute__((always_inline))
+
+// Internal asserts are on in non-Release builds (and the sanitizer builds); they cost nothing
+// in Release. They never allocate: a failed assert writes one line and aborts.
+#if !defined(NDEBUG) || defined(HAKMEM_DEBUG)
+#define HAK_ASSERT(cond) \
+  (HAK_LIKELY(cond) ? (void)0 : ::hakmem::assert_fail(#cond, __FILE__, __LINE__))
+#else
+#define HAK_ASSERT(cond) ((void)0)
+#endif
+
+namespace hakmem {
+
+[[noreturn]] void assert_fail(const char* cond, const char* file, int line);
+
+// A segment is an aligned OS reservation; masking any interior pointer finds its header.
+inline constexpr size_t kSegmentShift = 22;  // 4 MiB
+inline constexpr size_t kSegmentSize = size_t{1} << kSegmentShift;
+inline constexpr uintptr_t kSegmentMask = kSegmentSize - 1;
+
+// Small pages keep tiny objects dense; medium pages give mid classes at least 16 blocks.
+inline constexpr size_t kSmallPageShift = 16;   // 64 KiB
+inline constexpr size_t kMediumPageShift = 19;  // 512 KiB
+inline constexpr size_t kMaxSmallPageBlock = 8192;
+inline constexpr size_t kMaxClassSize = 32768;  // above: a direct mapping per object
+
+// Heaps with an index take part in the ready masks; 1024 concurrent threads is plenty here.
+inline constexpr uint32_t kMaxIndexedHeaps = 1024;
+inline constexpr uint32_t kNoHeapIndex = ~uint32_t{0};
+
+// Empty segments kept mapped (their free pages are still purged after the delay).
+inline constexpr uint32_t kEmptySegmentCache = 2;
+
+inline constexpr size_t kOsPageSize = 4096;
+
+constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+
+}  // namespace hakmem

@@ -1,0 +1,473 @@
+// The slow path: which page serves the next allocation. Route S follows the seed's order
+// (own pending queue under a budget, active page's remote frees, partial list, orphans, and
+// only then a new page); Route P adds one gated adoption before orphans; CDA adopts first
+// with every gate off, to reproduce the seed's failure.
+#include "heap.hpp"
+
+#include <cerrno>
+
+#include "hakmem/hakmem.h"
+#include "options.hpp"
+#include "os.hpp"
+#include "page_allocator.hpp"
+#include "ready_mask.hpp"
+
+namespace hakmem {
+
+Page g_empty_page;
+ReadyMasks g_masks;
+void sample_in_use_peak();
+
+namespace {
+
+// Blocks carved per extension: about one OS page, so a fresh page is touched gradually.
+uint32_t extend_count(const Page* page) {
+  uint32_t by_bytes = static_cast<uint32_t>(kOsPageSize / page->block_size);
+  uint32_t n = by_bytes > 0 ? by_bytes : 1;
+  uint32_t left = page->reserved - page->capacity;
+  return n < left ? n : left;
+}
+
+void refresh_ready_bit(Heap* heap, size_t cls) {
+  if (!heap->pending[cls].empty()) return;
+  g_masks.clear_ready(cls, heap->index);
+  if (!heap->pending[cls].empty()) g_masks.set_ready(cls, heap->index);
+}
+
+}  // namespace
+
+// pop_lock of heap->pending[cls] must be held.
+Page* pending_pop(Heap* heap, size_t cls) {
+  Page* page = heap->pending[cls].pop();
+  if (page != nullptr) g_masks.adoptable[cls].fetch_sub(1, std::memory_order_relaxed);
+  refresh_ready_bit(heap, cls);
+  return page;
+}
+
+Heap* find_ready_heap(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor) {
+  uint32_t used_words = indexed_heap_words();
+  if (used_words == 0) return nullptr;
+  uint32_t start = *cursor % used_words;
+  for (uint32_t i = 0; i < used_words; ++i) {
+    uint32_t w = (start + i) % used_words;
+    uint64_t dead = g_masks.dead[w].load(std::memory_order_relaxed);
+    uint64_t bits =
+        g_masks.ready[cls][w].load(std::memory_order_relaxed) & (want_dead ? dead : ~dead);
+    if (self->index != kNoHeapIndex && self->index / 64 == w) {
+      bits &= ~(uint64_t{1} << (self->index % 64));
+    }
+    if (bits != 0) {
+      *cursor = w + 1;
+      Heap* heap = heap_at(w * 64 + static_cast<uint32_t>(__builtin_ctzll(bits)));
+      if (heap != nullptr) return heap;
+    }
+  }
+  return nullptr;
+}
+
+// Puts a remote list (already taken from the page's stack) on the page's local free list.
+uint32_t Heap::collect(Page* page, Block* list) {
+  if (list == nullptr) return 0;
+  uint32_t n = 1;
+  Block* tail = list;
+  while (tail->next != nullptr) {
+    tail = tail->next;
+    ++n;
+  }
+  tail->next = page->free;
+  page->free = list;
+  HAK_ASSERT(page->used >= n);
+  page->used -= n;
+  page->remote_count.store(0, std::memory_order_relaxed);
+  return n;
+}
+
+// The owner takes what other threads freed into an OWNED page.
+uint32_t Heap::drain(Page* page) {
+  counters.add(kCtrDrainAttempts);
+  if (xthread_list(page->xthread.load(std::memory_order_relaxed)) == nullptr) return 0;
+  uintptr_t word = page->xthread.exchange(kOwned, std::memory_order_acquire);
+  HAK_ASSERT(xthread_state(word) == kOwned);
+  uint32_t n = collect(page, xthread_list(word));
+  if (n > 0) counters.add(kCtrDrainSuccesses);
+  return n;
+}
+
+// Ownership changes here and only here: the caller popped `page` from a pending queue, so no
+// other heap can hold it (a page is in at most one queue, and one thread pops it). QUEUED ->
+// OWNED by exchange also takes the remote list in the same step.
+void Heap::claim(Page* page) {
+  page->heap.store(this, std::memory_order_relaxed);
+  uintptr_t word = page->xthread.exchange(kOwned, std::memory_order_acq_rel);
+  HAK_ASSERT(xthread_state(word) == kQueued);
+  counters.add(kCtrPendingDrained);
+  counters.add(kCtrDrainAttempts);
+  if (collect(page, xthread_list(word)) > 0) counters.add(kCtrDrainSuccesses);
+}
+
+void Heap::partial_push(size_t cls, Page* page) {
+  ClassQueue& q = classes[cls];
+  page->prev = nullptr;
+  page->next = q.partial;
+  if (q.partial) q.partial->prev = page;
+  q.partial = page;
+  page->in_partial = true;
+  q.partial_count.store(q.partial_count.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_relaxed);
+}
+
+void Heap::partial_remove(size_t cls, Page* page) {
+  ClassQueue& q = classes[cls];
+  HAK_ASSERT(page->in_partial);
+  if (page->prev) page->prev->next = page->next; else q.partial = page->next;
+  if (page->next) page->next->prev = page->prev;
+  page->next = page->prev = nullptr;
+  page->in_partial = false;
+  q.partial_count.store(q.partial_count.load(std::memory_order_relaxed) - 1,
+                        std::memory_order_relaxed);
+}
+
+// An owned page leaves the active slot: partial list if it has free blocks, else retired.
+// Retiring is OWNED -> DETACHED by CAS on an empty remote stack, so a remote free racing with
+// it either lands before (the CAS fails and we keep the page) or after (it sees DETACHED and
+// queues the page): no block is ever stranded.
+void Heap::park(Page* page) {
+  drain(page);
+  while (!page->has_free()) {
+    uintptr_t expected = kOwned;
+    if (page->xthread.compare_exchange_strong(expected, kDetached, std::memory_order_release,
+                                              std::memory_order_relaxed)) {
+      return;  // no longer ours: do not touch it again
+    }
+    drain(page);
+  }
+  if (page->used == 0) {
+    counters.add(kCtrPagesFreed);
+    page_free(page);
+    return;
+  }
+  partial_push(page->size_class, page);
+}
+
+void Heap::set_active(size_t cls, Page* page) {
+  Page* old = classes[cls].active;
+  classes[cls].active = page;
+  if (old != &g_empty_page && old != page) park(old);
+}
+
+// DETACHED -> OWNED by the page's home, on an empty remote stack (DETACHED implies empty: the
+// first push turns it QUEUED). Losing the CAS to that push means the page is queued now and
+// must be reached through the pending queue like any other.
+bool Heap::reclaim(Page* page) {
+  uintptr_t expected = kDetached;
+  if (!page->xthread.compare_exchange_strong(expected, kOwned, std::memory_order_acquire,
+                                             std::memory_order_relaxed)) {
+    return false;
+  }
+  partial_push(page->size_class, page);
+  return true;
+}
+
+void Heap::page_became_empty(Page* page) {
+  size_t cls = page->size_class;
+  if (page == classes[cls].active) return;  // keep it: the next allocation needs a page
+  partial_remove(cls, page);
+  counters.add(kCtrPagesFreed);
+  page_free(page);
+}
+
+// 1. The must-reuse gate: the own pending queue comes before anything else.
+Page* Heap::take_own_pending(size_t cls) {
+  PendingQueue& q = pending[cls];
+  if (q.head.load(std::memory_order_relaxed) == nullptr) return nullptr;
+  int64_t budget = option(kOptMustReuseBudget);
+  Page* found = nullptr;
+  q.pop_lock.lock();
+  for (int64_t i = 0; i < budget && found == nullptr; ++i) {
+    Page* page = pending_pop(this, cls);
+    if (page == nullptr) break;
+    claim(page);
+    if (page->has_free()) found = page;
+    else park(page);  // cannot happen (it was queued by a free), kept for safety
+  }
+  q.pop_lock.unlock();
+  if (found) counters.add(kCtrMustReuseHits);
+  return found;
+}
+
+// 3. The partial list.
+Page* Heap::take_partial(size_t cls) {
+  Page* page = classes[cls].partial;
+  if (page == nullptr) return nullptr;
+  partial_remove(cls, page);
+  drain(page);
+  HAK_ASSERT(page->has_free());
+  counters.add(kCtrPartialHits);
+  return page;
+}
+
+namespace {
+// Idle = no slow-path allocation for idle_threshold. An owner that still allocates from its
+// current page does not need its pending pages yet, so counting only slow paths is right.
+bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns) {
+  uint64_t epoch = owner->slow_epoch.load(std::memory_order_relaxed);
+  if (owner->seen_epoch.exchange(epoch, std::memory_order_relaxed) != epoch) {
+    owner->seen_epoch_ns.store(now, std::memory_order_relaxed);
+    return idle_ns == 0;
+  }
+  return now - owner->seen_epoch_ns.load(std::memory_order_relaxed) >= idle_ns;
+}
+}  // namespace
+
+// 4. Adoption of another live heap's pending page (Route P gated, CDA ungated).
+Page* Heap::try_adopt(size_t cls, bool gated) {
+  Heap* victim = find_ready_heap(cls, /*want_dead=*/false, this, &victim_cursor);
+  if (victim == nullptr) return nullptr;
+  counters.add(kCtrAdoptionAttempts);
+  uint64_t now = gated ? os::now_ns() : 0;
+  if (gated) {
+    if (g_masks.adoptable[cls].load(std::memory_order_relaxed) <= option(kOptAdoptionThreshold)) {
+      counters.add(kCtrBlockedPressure);
+      return nullptr;
+    }
+    if (!owner_idle(victim, now, static_cast<uint64_t>(option(kOptIdleThresholdUs)) * 1000)) {
+      counters.add(kCtrBlockedIdle);
+      return nullptr;
+    }
+    if (victim->classes[cls].partial_count.load(std::memory_order_relaxed) > 0) {
+      counters.add(kCtrBlockedPartial);
+      return nullptr;
+    }
+  }
+  PendingQueue& q = victim->pending[cls];
+  if (!q.pop_lock.try_lock()) return nullptr;
+  Page* page = q.head.load(std::memory_order_acquire);
+  if (page == nullptr) {
+    refresh_ready_bit(victim, cls);
+    q.pop_lock.unlock();
+    return nullptr;
+  }
+  if (gated) {
+    if (now < page->rfr_deadline_ns.load(std::memory_order_relaxed)) {
+      counters.add(kCtrBlockedRfr);
+      q.pop_lock.unlock();
+      return nullptr;
+    }
+    // Relative to the page: a page of 8 large blocks can never collect 8 remote frees
+    // while still holding live ones, so the bar is capped at half its blocks.
+    uint64_t min_remote = static_cast<uint64_t>(option(kOptMinRemoteCount));
+    if (min_remote > page->reserved / 2) min_remote = page->reserved / 2;
+    if (page->remote_count.load(std::memory_order_relaxed) < min_remote) {
+      counters.add(kCtrBlockedRemoteMin);
+      q.pop_lock.unlock();
+      return nullptr;
+    }
+  }
+  bool popped = q.pop_if_head(page);
+  if (popped) {
+    g_masks.adoptable[cls].fetch_sub(1, std::memory_order_relaxed);
+    refresh_ready_bit(victim, cls);
+  }
+  q.pop_lock.unlock();
+  if (!popped) return nullptr;  // a push raced in on top; try again next slow path
+  counters.add(kCtrAdoptionAllowed);
+  claim(page);
+  counters.add(kCtrPagesAdopted);
+  page->adopted = true;
+  if (!page->has_free()) {  // cannot happen (it was queued by a free), kept for safety
+    park(page);
+    return nullptr;
+  }
+  return page;
+}
+
+// 5. A page of a thread that exited: it has no owner to protect, any heap may take it.
+Page* Heap::claim_orphan(size_t cls) {
+  for (int tries = 0; tries < 4; ++tries) {
+    Heap* dead = find_ready_heap(cls, /*want_dead=*/true, this, &victim_cursor);
+    if (dead == nullptr) return nullptr;
+    PendingQueue& q = dead->pending[cls];
+    if (!q.pop_lock.try_lock()) continue;
+    Page* page = pending_pop(dead, cls);
+    q.pop_lock.unlock();
+    if (page == nullptr) continue;
+    claim(page);
+    counters.add(kCtrOrphanClaims);
+    if (page->has_free()) return page;
+    park(page);
+  }
+  return nullptr;
+}
+
+// 6. A fresh page, formatted for the class.
+Page* Heap::new_page(size_t cls) {
+  uint64_t segments = g_page_stats.segments_mapped.load(std::memory_order_relaxed);
+  Page* page = page_alloc(!class_uses_small_pages(cls));
+  if (page == nullptr) return nullptr;
+  // Memory grew: a good moment to sample the in-use peak (rare, so the sum is affordable).
+  if (g_page_stats.segments_mapped.load(std::memory_order_relaxed) != segments) {
+    sample_in_use_peak();
+  }
+  Segment* seg = segment_of(page);
+  uint32_t block = static_cast<uint32_t>(class_size(cls));
+  page->start = seg->page_start(page);
+  page->block_size = block;
+  page->reserved = static_cast<uint32_t>(seg->page_size() / block);
+  page->capacity = 0;
+  page->used = 0;
+  page->free = nullptr;
+  page->size_class = static_cast<uint8_t>(cls);
+  page->in_partial = false;
+  page->adopted = false;
+  page->next = page->prev = nullptr;
+  page->remote_count.store(0, std::memory_order_relaxed);
+  page->pending_next.store(nullptr, std::memory_order_relaxed);
+  page->xthread.store(kOwned, std::memory_order_relaxed);
+  page->heap.store(this, std::memory_order_relaxed);
+  counters.add(kCtrNewPages);
+  return page;
+}
+
+void* Heap::extend_and_alloc(Page* page) {
+  uint32_t n = extend_count(page);
+  uint8_t* first = page->start + static_cast<size_t>(page->capacity) * page->block_size;
+  Block* head = reinterpret_cast<Block*>(first);
+  Block* b = head;
+  for (uint32_t i = 1; i < n; ++i) {
+    Block* next = reinterpret_cast<Block*>(first + static_cast<size_t>(i) * page->block_size);
+    b->next = next;
+    b = next;
+  }
+  b->next = page->free;
+  page->free = head;
+  page->capacity += n;
+  return alloc(page->size_class);
+}
+
+void* Heap::alloc_slow(size_t cls) {
+  Page* active = classes[cls].active;
+  // A fresh page still being carved: keep carving, no decision to make.
+  if (active->capacity < active->reserved) return extend_and_alloc(active);
+
+  slow_epoch.store(slow_epoch.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (--purge_countdown == 0) {
+    purge_countdown = 64;  // a clock read is dear next to a slow path; page frees check too
+    uint64_t delay = static_cast<uint64_t>(option(kOptPurgeDelayMs)) * 1000000;
+    page_purge(os::now_ns(), delay, false);
+  }
+
+  auto route = static_cast<hak_route>(option(kOptRoute));
+  Page* page = nullptr;
+  if (route == HAK_ROUTE_CDA) page = try_adopt(cls, /*gated=*/false);
+  if (page == nullptr) page = take_own_pending(cls);
+  if (page == nullptr && active != &g_empty_page && drain(active) > 0) {
+    counters.add(kCtrActiveDrainHits);
+    return alloc(cls);
+  }
+  if (page == nullptr) page = take_partial(cls);
+  if (page == nullptr && route == HAK_ROUTE_P) page = try_adopt(cls, /*gated=*/true);
+  if (page == nullptr) page = claim_orphan(cls);
+  if (page == nullptr) page = new_page(cls);
+  if (page == nullptr) return nullptr;
+  set_active(cls, page);
+  if (page->adopted) {
+    page->adopted = false;
+    counters.add(kCtrAdoptedReused);
+  }
+  return page->free != nullptr ? alloc(cls) : extend_and_alloc(page);
+}
+
+// A free into a page this thread does not own. The push that finds the page DETACHED turns
+// it QUEUED in the same CAS: that is the 0->1 edge, and exactly one pusher sees it.
+void Heap::free_remote(Page* page, Block* block) {
+  uintptr_t word = page->xthread.load(std::memory_order_relaxed);
+  uintptr_t state;
+  do {
+    block->next = xthread_list(word);
+    state = xthread_state(word);
+    uintptr_t next_state = state == kDetached ? kQueued : state;
+    if (page->xthread.compare_exchange_weak(word, reinterpret_cast<uintptr_t>(block) | next_state,
+                                            std::memory_order_acq_rel,
+                                            std::memory_order_relaxed)) {
+      break;
+    }
+  } while (true);
+  size_t cls = page->size_class;
+  page->remote_count.fetch_add(1, std::memory_order_relaxed);
+  bump(counters.frees_remote[cls]);
+  if (state != kDetached) return;
+  // The edge: queue the page to its home (alive or exited: homes are never freed).
+  uint64_t window_ns = static_cast<uint64_t>(option(kOptRfrWindowUs)) * 1000;
+  page->rfr_deadline_ns.store(os::now_ns() + window_ns, std::memory_order_relaxed);
+  Heap* home = page->heap.load(std::memory_order_relaxed);
+  g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
+  if (home->pending[cls].push(page)) g_masks.set_ready(cls, home->index);
+  counters.add(kCtrPendingEnqueued);
+}
+
+// Thread exit: give an owned page up. With free blocks it is queued (an orphan any heap may
+// claim once this heap is marked dead); full, it is detached and queues itself on its next
+// remote free.
+void Heap::publish(Page* page) {
+  size_t cls = page->size_class;
+  uintptr_t word = page->xthread.load(std::memory_order_relaxed);
+  bool queue;
+  do {
+    HAK_ASSERT(xthread_state(word) == kOwned);
+    queue = page->has_free() || xthread_list(word) != nullptr;
+    uintptr_t next = reinterpret_cast<uintptr_t>(xthread_list(word)) | (queue ? kQueued : kDetached);
+    if (page->xthread.compare_exchange_weak(word, next, std::memory_order_release,
+                                            std::memory_order_relaxed)) {
+      break;
+    }
+  } while (true);
+  if (!queue) return;
+  g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
+  if (pending[cls].push(page)) g_masks.set_ready(cls, index);
+  counters.add(kCtrOrphanPublishes);
+}
+
+void Heap::abandon() {
+  for (size_t cls = 0; cls < kClassCount; ++cls) {
+    // Take back what is queued, so that pages that emptied meanwhile go back to the OS.
+    PendingQueue& q = pending[cls];
+    Page* queued = nullptr;
+    q.pop_lock.lock();
+    while (Page* page = pending_pop(this, cls)) {
+      claim(page);
+      page->next = queued;
+      queued = page;
+    }
+    q.pop_lock.unlock();
+    ClassQueue& cq = classes[cls];
+    Page* owned = queued;
+    if (cq.active != &g_empty_page) {
+      cq.active->next = owned;
+      owned = cq.active;
+      cq.active = &g_empty_page;
+    }
+    while (Page* page = cq.partial) {
+      partial_remove(cls, page);
+      page->next = owned;
+      owned = page;
+    }
+    while (owned != nullptr) {
+      Page* page = owned;
+      owned = page->next;
+      page->next = nullptr;
+      drain(page);
+      if (page->used == 0) {
+        counters.add(kCtrPagesFreed);
+        page_free(page);
+      } else {
+        publish(page);
+      }
+    }
+  }
+}
+
+void Heap::reset_locks_after_fork() {
+  for (PendingQueue& q : pending) q.pop_lock.reset_after_fork();
+}
+
+}  // namespace hakmem

@@ -1,0 +1,106 @@
+// A thread's heap: per size class an active page, a partial list and a pending queue. The
+// fast paths (allocate from the active page, free into an owned page) are inline here; every
+// decision about which page to use next lives in heap.cpp.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "counters.hpp"
+#include "page.hpp"
+#include "pending_queue.hpp"
+#include "segment.hpp"
+#include "size_class.hpp"
+
+namespace hakmem {
+
+// Active page of a class that has none yet: it has no free block, so the fast path falls
+// through to the slow path without a null check.
+extern Page g_empty_page;
+
+struct ClassQueue {
+  Page* active = &g_empty_page;
+  Page* partial = nullptr;                   // owned pages with free blocks (doubly linked)
+  std::atomic<uint32_t> partial_count{0};    // read by adopters (Route P's partial gate)
+};
+
+struct Heap {
+  ClassQueue classes[kClassCount];
+  HeapCounters counters;
+  uint32_t index = kNoHeapIndex;        // bit in the ready masks
+  // Route P's idle gate without a clock on the owner's side: the owner bumps slow_epoch on
+  // every slow-path allocation; adopters note when they last saw it change.
+  std::atomic<uint64_t> slow_epoch{0};
+  std::atomic<uint64_t> seen_epoch{0};
+  std::atomic<uint64_t> seen_epoch_ns{0};
+  uint32_t purge_countdown = 1;  // slow paths until the next purge check
+  uint32_t victim_cursor = 0;           // spreads adoptions over victims
+  std::atomic<bool> dead{false};        // thread exited; pages are orphans until reuse
+  Heap* pool_next = nullptr;
+  Heap* all_next = nullptr;
+  PendingQueue pending[kClassCount];    // written by other threads: kept apart
+
+  HAK_INLINE void* alloc(size_t cls) {
+    Page* page = classes[cls].active;
+    Block* block = page->free;
+    if (HAK_LIKELY(block != nullptr)) {
+      page->free = block->next;
+      ++page->used;
+      bump(counters.mallocs[cls]);
+      return block;
+    }
+    return alloc_slow(cls);
+  }
+
+  // page belongs to this heap and is OWNED.
+  HAK_INLINE void free_local(Page* page, Block* block) {
+    block->next = page->free;
+    page->free = block;
+    bump(counters.frees_local[page->size_class]);
+    if (HAK_UNLIKELY(--page->used == 0)) page_became_empty(page);
+  }
+
+  void* alloc_slow(size_t cls);
+  void page_became_empty(Page* page);
+  void free_remote(Page* page, Block* block);
+  // Takes back a retired (DETACHED) page of this heap; false if a remote free queued it first.
+  bool reclaim(Page* page);
+  // Thread exit: return empty pages, publish the rest as orphans.
+  void abandon();
+  // Fork child: pop locks may have been held by threads that no longer exist.
+  void reset_locks_after_fork();
+
+ private:
+  uint32_t collect(Page* page, Block* list);
+  uint32_t drain(Page* page);
+  void claim(Page* page);
+  void set_active(size_t cls, Page* page);
+  void park(Page* page);
+  void partial_push(size_t cls, Page* page);
+  void partial_remove(size_t cls, Page* page);
+  Page* take_own_pending(size_t cls);
+  Page* take_partial(size_t cls);
+  Page* try_adopt(size_t cls, bool gated);
+  Page* claim_orphan(size_t cls);
+  Page* new_page(size_t cls);
+  void publish(Page* page);
+  void* extend_and_alloc(Page* page);
+};
+
+Page* pending_pop(Heap* heap, size_t cls);
+Heap* find_ready_heap(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor);
+
+// ---- thread heaps ----------------------------------------------------------------------
+
+extern constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exec")));
+Heap* heap_acquire();  // creates or reuses a heap for the calling thread
+Heap* heap_at(uint32_t index);
+Heap* heaps_all();  // list through Heap::all_next, for counter sums
+uint32_t indexed_heap_words();  // mask words in use (ceil(indexed heaps / 64))
+
+HAK_INLINE Heap* this_heap() {
+  Heap* h = t_heap;
+  return HAK_LIKELY(h != nullptr) ? h : heap_acquire();
+}
+
+}  // namespace hakmem

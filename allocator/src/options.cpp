@@ -1,0 +1,197 @@
+#include "options.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <strings.h>
+
+#include "hakmem/hakmem.h"
+#include "os.hpp"
+
+namespace hakmem {
+
+const OptionSpec kOptionSpecs[kOptionCount] = {
+    {"route", "HAKMEM_ROUTE", "slow-path policy: S (0), P (1) or CDA (2); default S", 0, 2, 0},
+    {"must_reuse_budget", "HAKMEM_MUST_REUSE_BUDGET",
+     "pending pages examined per slow path before anything else; default 4, range 1..1024", 1,
+     1024, 4},
+    {"purge_delay_ms", "HAKMEM_PURGE_DELAY_MS",
+     "milliseconds an empty page stays committed; default 10, range 0..3600000", 0, 3600000, 10},
+    {"rfr_window_us", "HAKMEM_RFR_WINDOW_US",
+     "right-of-first-refusal window after a page's first remote free (Route P); default 200, "
+     "range 0..10000000",
+     0, 10000000, 200},
+    {"idle_threshold_us", "HAKMEM_IDLE_THRESHOLD_US",
+     "owner idle time before its pages may be adopted (Route P); default 150, range "
+     "0..10000000",
+     0, 10000000, 150},
+    {"adoption_threshold", "HAKMEM_ADOPTION_THRESHOLD",
+     "pending pages a class needs before adoption (Route P); default 4, range 0..1000000", 0,
+     1000000, 4},
+    {"min_remote_count", "HAKMEM_MIN_REMOTE_COUNT",
+     "remote frees a page needs before adoption (Route P), capped at half the page's blocks; "
+     "default 8, range 0..65536",
+     0, 65536, 8},
+};
+
+std::atomic<int64_t> g_option_values[kOptionCount] = {
+    {0}, {4}, {10}, {200}, {150}, {4}, {8},
+};
+
+namespace {
+
+const OptionSpec* find_option(const char* name, size_t* index) {
+  if (name == nullptr) return nullptr;
+  for (size_t i = 0; i < kOptionCount; ++i) {
+    if (strcmp(kOptionSpecs[i].name, name) == 0) {
+      *index = i;
+      return &kOptionSpecs[i];
+    }
+  }
+  return nullptr;
+}
+
+void write_error(char* err, size_t err_len, const char* text) {
+  if (err == nullptr || err_len == 0) return;
+  size_t n = strlen(text);
+  if (n >= err_len) n = err_len - 1;
+  memcpy(err, text, n);
+  err[n] = '\0';
+}
+
+bool parse_int(const char* text, int64_t* out) {
+  if (text == nullptr || *text == '\0') return false;
+  errno = 0;
+  char* end = nullptr;
+  long long v = strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0') return false;
+  *out = v;
+  return true;
+}
+
+int check(const char* name, int64_t value, char* err, size_t err_len, size_t* index) {
+  const OptionSpec* spec = find_option(name, index);
+  char msg[256];
+  if (spec == nullptr) {
+    snprintf(msg, sizeof msg, "unknown option '%s'", name ? name : "(null)");
+    write_error(err, err_len, msg);
+    return EINVAL;
+  }
+  if (value < spec->min || value > spec->max) {
+    snprintf(msg, sizeof msg, "option %s: %lld is out of range %lld..%lld", spec->name,
+             static_cast<long long>(value), static_cast<long long>(spec->min),
+             static_cast<long long>(spec->max));
+    write_error(err, err_len, msg);
+    return EINVAL;
+  }
+  return 0;
+}
+
+int parse_value(size_t index, const char* text, int64_t* value) {
+  if (index == kOptRoute) {
+    hak_route r;
+    if (hak_route_parse(text, &r) == 0) {
+      *value = r;
+      return 0;
+    }
+  }
+  return parse_int(text, value) ? 0 : EINVAL;
+}
+
+}  // namespace
+
+void options_init_from_env() {
+  for (size_t i = 0; i < kOptionCount; ++i) {
+    const char* text = getenv(kOptionSpecs[i].env);
+    if (text == nullptr) continue;
+    char err[256];
+    if (hak_option_set_text(kOptionSpecs[i].name, text, err, sizeof err) != 0) {
+      char msg[512];
+      snprintf(msg, sizeof msg, "hakmem: ignoring %s=%s: %s\n", kOptionSpecs[i].env, text, err);
+      os::write_stderr(msg);
+    }
+  }
+}
+
+}  // namespace hakmem
+
+using namespace hakmem;
+
+extern "C" {
+
+size_t hak_option_count(void) { return kOptionCount; }
+
+const char* hak_option_name(size_t index) {
+  return index < kOptionCount ? kOptionSpecs[index].name : nullptr;
+}
+
+const char* hak_option_help(const char* name) {
+  size_t index;
+  const OptionSpec* spec = find_option(name, &index);
+  return spec ? spec->help : nullptr;
+}
+
+int hak_option_get(const char* name, int64_t* value) {
+  size_t index;
+  if (find_option(name, &index) == nullptr || value == nullptr) return EINVAL;
+  *value = g_option_values[index].load(std::memory_order_relaxed);
+  return 0;
+}
+
+int hak_option_check(const char* name, int64_t value, char* err, size_t err_len) {
+  size_t index;
+  return check(name, value, err, err_len, &index);
+}
+
+int hak_option_set(const char* name, int64_t value, char* err, size_t err_len) {
+  size_t index;
+  int rc = check(name, value, err, err_len, &index);
+  if (rc == 0) g_option_values[index].store(value, std::memory_order_relaxed);
+  return rc;
+}
+
+int hak_option_set_text(const char* name, const char* text, char* err, size_t err_len) {
+  size_t index;
+  const OptionSpec* spec = find_option(name, &index);
+  if (spec == nullptr) return check(name, 0, err, err_len, &index);
+  int64_t value;
+  if (parse_value(index, text, &value) != 0) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "option %s: '%s' is not valid (%s)", spec->name,
+             text ? text : "(null)", spec->help);
+    write_error(err, err_len, msg);
+    return EINVAL;
+  }
+  return hak_option_set(name, value, err, err_len);
+}
+
+const char* hak_route_name(hak_route route) {
+  switch (route) {
+    case HAK_ROUTE_S: return "S";
+    case HAK_ROUTE_P: return "P";
+    case HAK_ROUTE_CDA: return "CDA";
+  }
+  return "?";
+}
+
+int hak_route_parse(const char* text, hak_route* out) {
+  if (text == nullptr || out == nullptr) return EINVAL;
+  if (strcasecmp(text, "S") == 0) *out = HAK_ROUTE_S;
+  else if (strcasecmp(text, "P") == 0) *out = HAK_ROUTE_P;
+  else if (strcasecmp(text, "CDA") == 0) *out = HAK_ROUTE_CDA;
+  else return EINVAL;
+  return 0;
+}
+
+int hak_set_route(hak_route route) {
+  if (route != HAK_ROUTE_S && route != HAK_ROUTE_P && route != HAK_ROUTE_CDA) return EINVAL;
+  g_option_values[kOptRoute].store(route, std::memory_order_relaxed);
+  return 0;
+}
+
+hak_route hak_get_route(void) {
+  return static_cast<hak_route>(g_option_values[kOptRoute].load(std::memory_order_relaxed));
+}
+
+}  // extern "C"

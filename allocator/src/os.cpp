@@ -1,0 +1,108 @@
+#include "os.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "config.hpp"
+
+namespace hakmem {
+
+void assert_fail(const char* cond, const char* file, int line) {
+  char buf[512];
+  // Integer formatting by hand: snprintf is avoided on this path only to stay allocation-free.
+  char num[16];
+  int n = 0;
+  for (int v = line; v > 0 && n < 15; v /= 10) num[n++] = static_cast<char>('0' + v % 10);
+  char digits[16];
+  for (int i = 0; i < n; ++i) digits[i] = num[n - 1 - i];
+  digits[n] = '\0';
+  buf[0] = '\0';
+  strncat(buf, "hakmem: assertion failed: ", sizeof buf - 1);
+  strncat(buf, cond, sizeof buf - strlen(buf) - 1);
+  strncat(buf, " at ", sizeof buf - strlen(buf) - 1);
+  strncat(buf, file, sizeof buf - strlen(buf) - 1);
+  strncat(buf, ":", sizeof buf - strlen(buf) - 1);
+  strncat(buf, digits, sizeof buf - strlen(buf) - 1);
+  strncat(buf, "\n", sizeof buf - strlen(buf) - 1);
+  os::write_stderr(buf);
+  abort();
+}
+
+namespace os {
+
+void* map(size_t size) {
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+void* map_aligned(size_t size, size_t alignment) {
+  // Over-reserve, then trim both ends: the kernel has no aligned mmap.
+  size_t span = size + alignment;
+  if (span < size) return nullptr;
+  auto* raw = static_cast<char*>(map(span));
+  if (raw == nullptr) return nullptr;
+  uintptr_t start = (reinterpret_cast<uintptr_t>(raw) + alignment - 1) & ~(alignment - 1);
+  auto* aligned = reinterpret_cast<char*>(start);
+  size_t head = static_cast<size_t>(aligned - raw);
+  size_t tail = span - head - size;
+  if (head > 0) munmap(raw, head);
+  if (tail > 0) munmap(aligned + size, tail);
+  return aligned;
+}
+
+void unmap(void* p, size_t size) { munmap(p, size); }
+
+void decommit(void* p, size_t size) { madvise(p, size, MADV_DONTNEED); }
+
+uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+void write_stderr(const char* text) {
+  size_t len = strlen(text);
+  while (len > 0) {
+    ssize_t n = write(2, text, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+namespace {
+uint64_t parse_kib_line(const char* buf, const char* key) {
+  const char* at = strstr(buf, key);
+  if (at == nullptr) return 0;
+  at += strlen(key);
+  while (*at == ' ' || *at == '\t') ++at;
+  uint64_t v = 0;
+  while (*at >= '0' && *at <= '9') v = v * 10 + static_cast<uint64_t>(*at++ - '0');
+  return v * 1024;
+}
+}  // namespace
+
+void read_rss(uint64_t* rss, uint64_t* peak) {
+  *rss = 0;
+  *peak = 0;
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[4096];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = '\0';
+  *rss = parse_kib_line(buf, "VmRSS:");
+  *peak = parse_kib_line(buf, "VmHWM:");
+}
+
+}  // namespace os
+}  // namespace hakmem

@@ -1,0 +1,25 @@
+// The one layer that talks to the OS. Nothing here allocates through malloc, so the allocator
+// can sit underneath malloc itself (libhakmem.so).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace hakmem::os {
+
+// Fresh zeroed, read-write memory, or nullptr. Not committed until touched.
+void* map(size_t size);
+// Like map, but the result is aligned to `alignment` (a power of two >= the OS page).
+void* map_aligned(size_t size, size_t alignment);
+void unmap(void* p, size_t size);
+// Gives the physical memory back; the range stays mapped and reads as zero afterwards.
+void decommit(void* p, size_t size);
+
+uint64_t now_ns();  // monotonic
+
+// Writes to stderr without allocating.
+void write_stderr(const char* text);
+// Resident set size and its peak from /proc/self/status, in bytes (0 if unavailable).
+void read_rss(uint64_t* rss, uint64_t* peak);
+
+}  // namespace hakmem::os

@@ -1,0 +1,68 @@
+// A page: a slice of a segment serving one size class at a time.
+//
+// The single-owner invariant (design.md §2): a page has at most one owner heap. Only the owner
+// touches the "owner-only" fields below. Ownership changes hands only through the state bits of
+// `xthread`: an owner gives a page up by moving it OWNED -> DETACHED or OWNED -> QUEUED, and a
+// heap takes one only by popping it from a pending queue and exchanging QUEUED -> OWNED. Since
+// a page is in at most one pending queue and only one thread can pop it, only one heap can
+// ever take it. Everything other threads do (remote frees, notifications) goes through atomics.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "config.hpp"
+
+namespace hakmem {
+
+struct Heap;
+
+struct Block {
+  Block* next;
+};
+
+// State bits in the low bits of Page::xthread (blocks are 16-byte aligned).
+enum PageState : uintptr_t {
+  kOwned = 0,     // in its owner's lists (active or partial); remote frees just push
+  kDetached = 1,  // retired when full; remembers its home; the next remote free queues it
+  kQueued = 2,    // in its home heap's pending queue; whoever pops it may claim it
+  kStateMask = 3,
+};
+
+// Where a page is, as far as its segment is concerned (guarded by the page allocator lock).
+enum class PageUse : uint8_t { kFree, kInUse };
+
+struct alignas(64) Page {
+  // ---- first cache line: everything malloc and free touch on their fast paths ----
+  Block* free = nullptr;                   // owner-only: local free list, allocation pops here
+  std::atomic<uintptr_t> xthread{kOwned};  // remote-free stack head | PageState
+  std::atomic<Heap*> heap{nullptr};        // owner when OWNED, home otherwise
+  uint32_t used = 0;        // owner-only: blocks handed out, including those on the remote stack
+  uint32_t capacity = 0;    // owner-only: blocks carved so far (bump extension)
+  uint32_t reserved = 0;    // blocks the page can hold
+  uint32_t block_size = 0;
+  uint8_t size_class = 0;
+  bool in_partial = false;  // owner-only
+  bool adopted = false;     // owner-only: taken by adoption and not yet used
+  uint8_t* start = nullptr;  // first block
+
+  // ---- second line: slow paths ----
+  Page* next = nullptr;  // owner's partial list, or the page allocator's free lists
+  Page* prev = nullptr;
+  std::atomic<Page*> pending_next{nullptr};  // link in the home heap's pending queue
+  std::atomic<uint32_t> remote_count{0};     // remote frees since the last claim
+  std::atomic<uint64_t> rfr_deadline_ns{0};  // stamped on the 0->1 edge (Route P)
+  uint64_t free_since_ns = 0;  // page allocator: when it became free (purge clock)
+  PageUse use = PageUse::kFree;  // page allocator
+  bool committed = false;        // page allocator: memory is backed (not purged)
+
+  HAK_INLINE bool has_free() const { return free != nullptr || capacity < reserved; }
+  HAK_INLINE bool is_full() const { return !has_free(); }
+};
+
+static_assert(sizeof(Page) <= 128);
+
+HAK_INLINE Block* xthread_list(uintptr_t word) { return reinterpret_cast<Block*>(word & ~uintptr_t{kStateMask}); }
+HAK_INLINE uintptr_t xthread_state(uintptr_t word) { return word & kStateMask; }
+
+}  // namespace hakmem

@@ -1,0 +1,20 @@
+// Side-by-side comparison: re-runs this binary once per configuration and repetition,
+// interleaved (A B C A B C ...), each in a fresh process so RSS is per run, then prints
+// medians with min-max and ratios against a reference configuration.
+#pragma once
+
+#include <string>
+
+namespace hakmem::bench {
+
+struct CompareOptions {
+  bool allocs_mode = false;  // every allocator, hakmem with the given route
+  bool routes_mode = false;  // hakmem S, P, CDA
+  int reps = 3;
+  bool any() const { return allocs_mode || routes_mode; }
+};
+
+int run_compare(int argc, char** argv, const std::string& bench, const std::string& route,
+                const CompareOptions& options);
+
+}  // namespace hakmem::bench

@@ -1,0 +1,121 @@
+#include "larson.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hakmem::bench {
+
+namespace {
+
+// Park-Miller style generator, as small and deterministic as the original's.
+struct Rng {
+  uint64_t state;
+  uint32_t next() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(state >> 33);
+  }
+};
+
+struct Slot {
+  char* block = nullptr;
+  uint32_t size = 0;
+};
+
+struct Shared {
+  const LarsonParams* params;
+  const AllocApi* alloc;
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> ops{0};
+  std::atomic<uint64_t> bad{0};
+  std::atomic<uint64_t> started{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  int live = 0;
+};
+
+struct Lane {
+  Shared* shared;
+  std::vector<Slot>* slots;
+  Rng rng;
+};
+
+// Each block starts with a tag derived from its size; a wrong tag means memory was lost or
+// handed out twice.
+inline char tag_of(uint32_t size) { return static_cast<char>('a' + size % 23); }
+
+void fill(Slot& s, const AllocApi& a, uint32_t size) {
+  s.block = static_cast<char*>(a.malloc(size));
+  s.size = size;
+  s.block[0] = tag_of(size);
+  s.block[size - 1] = tag_of(size);
+}
+
+void lane_main(Lane lane) {
+  Shared& sh = *lane.shared;
+  const LarsonParams& p = *sh.params;
+  const AllocApi& a = *sh.alloc;
+  std::vector<Slot>& slots = *lane.slots;
+  uint32_t range = p.max_size - p.min_size + 1;
+  uint64_t steps = static_cast<uint64_t>(p.rounds) * p.chunks;
+  uint64_t done = 0, bad = 0;
+  for (; done < steps; ++done) {
+    Slot& s = slots[lane.rng.next() % slots.size()];
+    if (s.block[0] != tag_of(s.size) || s.block[s.size - 1] != tag_of(s.size)) ++bad;
+    a.free(s.block);
+    fill(s, a, p.min_size + lane.rng.next() % range);
+    if ((done & 1023) == 0 && sh.stop.load(std::memory_order_relaxed)) break;
+  }
+  sh.ops.fetch_add(done, std::memory_order_relaxed);
+  sh.bad.fetch_add(bad, std::memory_order_relaxed);
+  if (!sh.stop.load(std::memory_order_relaxed)) {
+    // Hand the array to a successor: it will free this thread's blocks.
+    sh.started.fetch_add(1, std::memory_order_relaxed);
+    std::thread(lane_main, lane).detach();
+    return;
+  }
+  std::lock_guard<std::mutex> lock(sh.mu);
+  if (--sh.live == 0) sh.cv.notify_all();
+}
+
+}  // namespace
+
+LarsonResult run_larson(const LarsonParams& p, const AllocApi& alloc) {
+  Shared sh;
+  sh.params = &p;
+  sh.alloc = &alloc;
+  std::vector<std::vector<Slot>> arrays(p.threads, std::vector<Slot>(p.chunks));
+  Rng warm{p.seed};
+  uint32_t range = p.max_size - p.min_size + 1;
+  // Warm-up by the main thread: the first frees of every worker are cross-thread.
+  for (auto& arr : arrays) {
+    for (Slot& s : arr) fill(s, alloc, p.min_size + warm.next() % range);
+  }
+  sh.live = static_cast<int>(p.threads);
+  auto start = std::chrono::steady_clock::now();
+  for (uint32_t t = 0; t < p.threads; ++t) {
+    sh.started.fetch_add(1, std::memory_order_relaxed);
+    std::thread(lane_main, Lane{&sh, &arrays[t], Rng{p.seed * 7919ULL + t + 1}}).detach();
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(p.seconds));
+  sh.stop.store(true);
+  {
+    std::unique_lock<std::mutex> lock(sh.mu);
+    sh.cv.wait(lock, [&] { return sh.live == 0; });
+  }
+  auto end = std::chrono::steady_clock::now();
+  LarsonResult r;
+  r.ops = sh.ops.load();
+  r.threads_started = sh.started.load();
+  r.seconds = std::chrono::duration<double>(end - start).count();
+  r.bad_blocks = sh.bad.load();
+  for (auto& arr : arrays) {
+    for (Slot& s : arr) alloc.free(s.block);
+  }
+  return r;
+}
+
+}  // namespace hakmem::bench

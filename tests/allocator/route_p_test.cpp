@@ -1,0 +1,235 @@
+// Route P: each gate blocks adoption on its own (its counter moves, no page changes owner),
+// adoption happens when every gate passes, CDA adopts with the gates closed, Route S never
+// adopts; and routes and options flip safely while threads allocate and free.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "size_class.hpp"
+#include "test_util.hpp"
+
+using namespace hakmem;
+using namespace hakmem::test;
+
+namespace {
+
+// A one-shot signal between test threads.
+class Latch {
+ public:
+  void open() {
+    std::lock_guard<std::mutex> l(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+struct Gates {
+  int64_t rfr_window_us = 0;
+  int64_t idle_threshold_us = 0;
+  int64_t adoption_threshold = 0;
+  int64_t min_remote_count = 0;
+};
+
+struct Outcome {
+  hak_counters before, after;
+  uint64_t delta(uint64_t hak_counters::*field) const { return after.*field - before.*field; }
+};
+
+// An owner thread fills `pages` pages of a class and stays alive and idle; another thread
+// frees `frees_per_page` blocks of each (queuing them to the owner's pending queue). With
+// `owner_partial`, the owner also ends up with a partial page of the class. Then a third
+// thread allocates one block of the class under `route` and the counters tell what it did.
+Outcome run_scenario(hak_route route, const Gates& g, size_t size, size_t frees_per_page,
+                     bool owner_partial) {
+  ScopedRoute r(route);
+  ScopedOption o1("rfr_window_us", g.rfr_window_us);
+  ScopedOption o2("idle_threshold_us", g.idle_threshold_us);
+  ScopedOption o3("adoption_threshold", g.adoption_threshold);
+  ScopedOption o4("min_remote_count", g.min_remote_count);
+  const size_t per_page = 65536 / class_size(size_to_class(size));
+  const size_t pages = 5;
+  Latch owner_ready, adopter_done;
+  std::vector<void*> owned;
+  std::thread owner([&] {
+    for (size_t i = 0; i < pages * per_page; ++i) owned.push_back(hak_malloc(size));
+    std::vector<void*> remote;
+    for (size_t pg = 0; pg < pages; ++pg) {
+      for (size_t k = 0; k < frees_per_page; ++k) remote.push_back(owned[pg * per_page + k]);
+    }
+    std::thread([&] {
+      for (void* p : remote) hak_free(p);
+    }).join();
+    if (owner_partial) {
+      // Takes the newest pending page; the exhausted active page, which got remote frees,
+      // moves to the partial list.
+      owned.push_back(hak_malloc(size));
+    }
+    owner_ready.open();
+    adopter_done.wait();  // alive and idle while the adopter runs
+  });
+  owner_ready.wait();
+  Outcome out;
+  out.before = counters();
+  void* p = nullptr;
+  std::thread adopter([&] { p = hak_malloc(size); });
+  adopter.join();
+  out.after = counters();
+  adopter_done.open();
+  owner.join();
+  hak_free(p);
+  return out;
+}
+
+constexpr Gates kOpen{0, 0, 0, 0};
+
+}  // namespace
+
+// Each scenario uses its own size class (1280 ... 4096): heaps of exited threads are pooled
+// and reused, so a class shared between scenarios would carry pages from one to the next.
+TEST(RouteP, AdoptsWhenEveryGatePasses) {
+  Outcome o = run_scenario(HAK_ROUTE_P, kOpen, 1100, 8, false);
+  EXPECT_EQ(o.delta(&hak_counters::adoption_attempts), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::adoption_allowed), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_adopted), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::adopted_reused), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::new_pages), 0u);
+}
+
+TEST(RouteP, PressureGateBlocks) {
+  Gates g = kOpen;
+  g.adoption_threshold = 1000;
+  Outcome o = run_scenario(HAK_ROUTE_P, g, 1400, 8, false);
+  EXPECT_EQ(o.delta(&hak_counters::adoption_blocked_pressure), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_adopted), 0u);
+  EXPECT_EQ(o.delta(&hak_counters::new_pages), 1u);
+}
+
+TEST(RouteP, IdleGateBlocks) {
+  Gates g = kOpen;
+  g.idle_threshold_us = 10'000'000;
+  Outcome o = run_scenario(HAK_ROUTE_P, g, 1700, 8, false);
+  EXPECT_EQ(o.delta(&hak_counters::adoption_blocked_idle), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_adopted), 0u);
+}
+
+TEST(RouteP, PartialGateBlocks) {
+  Outcome o = run_scenario(HAK_ROUTE_P, kOpen, 2000, 8, true);
+  EXPECT_EQ(o.delta(&hak_counters::adoption_blocked_partial), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_adopted), 0u);
+}
+
+TEST(RouteP, RightOfFirstRefusalGateBlocks) {
+  Gates g = kOpen;
+  g.rfr_window_us = 10'000'000;
+  Outcome o = run_scenario(HAK_ROUTE_P, g, 2400, 8, false);
+  EXPECT_EQ(o.delta(&hak_counters::adoption_blocked_rfr), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_adopted), 0u);
+}
+
+TEST(RouteP, RemoteMinimumGateBlocks) {
+  Gates g = kOpen;
+  g.min_remote_count = 16;
+  Outcome o = run_scenario(HAK_ROUTE_P, g, 2900, 3, false);
+  EXPECT_EQ(o.delta(&hak_counters::adoption_blocked_remote_min), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_adopted), 0u);
+}
+
+TEST(RouteP, CdaIgnoresEveryGate) {
+  Gates closed{10'000'000, 10'000'000, 1000, 16};
+  Outcome o = run_scenario(HAK_ROUTE_CDA, closed, 3400, 3, true);
+  EXPECT_EQ(o.delta(&hak_counters::pages_adopted), 1u);
+}
+
+TEST(RouteP, RouteSNeverAdopts) {
+  Outcome o = run_scenario(HAK_ROUTE_S, kOpen, 3900, 8, false);
+  EXPECT_EQ(o.delta(&hak_counters::adoption_attempts), 0u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_adopted), 0u);
+  EXPECT_EQ(o.delta(&hak_counters::new_pages), 1u);
+}
+
+// Larson-style traffic on 4 threads, every block verified by the thread that frees it, while
+// another thread flips the route and every tuning option hundreds of times.
+TEST(RouteP, RouteAndOptionsFlipWhileThreadsAllocate) {
+  ScopedRoute keep_route(HAK_ROUTE_S);
+  ScopedOption k1("rfr_window_us", 200), k2("idle_threshold_us", 150),
+      k3("adoption_threshold", 4), k4("min_remote_count", 8), k5("must_reuse_budget", 4);
+  const int kThreads = 4;
+#if defined(__SANITIZE_THREAD__)
+  const int kRounds = 150;
+#else
+  const int kRounds = 1500;
+#endif
+  const size_t kSlots = 512;
+  struct Slot {
+    std::mutex mu;
+    void* p = nullptr;
+    size_t size = 0;
+    uint32_t seed = 0;
+  };
+  // A shared slot table: any thread may free any slot's block (cross-thread frees).
+  std::vector<Slot> slots(kSlots);
+  std::atomic<uint64_t> bad{0};
+  std::atomic<bool> stop{false};
+  hak_counters before = counters();
+  std::thread flipper([&] {
+    std::mt19937 rng(99);
+    const char* names[] = {"rfr_window_us", "idle_threshold_us", "adoption_threshold",
+                           "min_remote_count", "must_reuse_budget"};
+    for (int i = 0; !stop.load(); ++i) {
+      hak_set_route(static_cast<hak_route>(rng() % 3));
+      const char* name = names[rng() % 5];
+      int64_t value = name == names[4] ? 1 + rng() % 8 : rng() % 300;
+      EXPECT_EQ(hak_option_set(name, value, nullptr, 0), 0);
+      if (i > 300) std::this_thread::yield();
+    }
+  });
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<uint32_t>(t));
+      for (int round = 0; round < kRounds; ++round) {
+        for (int k = 0; k < 64; ++k) {
+          Slot& s = slots[rng() % kSlots];
+          std::lock_guard<std::mutex> lock(s.mu);
+          if (s.p != nullptr) {
+            if (!verify(s.p, s.size, s.seed)) bad.fetch_add(1);
+            hak_free(s.p);
+          }
+          s.size = 8 + rng() % (rng() % 16 == 0 ? 16000 : 1000);
+          s.p = hak_malloc(s.size);
+          s.seed = rng();
+          fill(s.p, s.size, s.seed);
+        }
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  stop = true;
+  flipper.join();
+  for (Slot& s : slots) {
+    if (s.p == nullptr) continue;
+    if (!verify(s.p, s.size, s.seed)) bad.fetch_add(1);
+    hak_free(s.p);
+  }
+  EXPECT_EQ(bad.load(), 0u);
+  hak_counters after = counters();
+  uint64_t mallocs = after.mallocs - before.mallocs;
+  uint64_t frees = (after.frees_local + after.frees_remote + after.large_frees) -
+                   (before.frees_local + before.frees_remote + before.large_frees);
+  EXPECT_EQ(mallocs, frees);
+  EXPECT_EQ(mallocs, static_cast<uint64_t>(kThreads) * kRounds * 64);
+}

@@ -1,0 +1,87 @@
+// Route S's promise: no new page while the calling heap had a reusable page of the class
+// (pending, partial, or active with remote frees). Built as a deterministic scenario: the
+// owner fills pages, another thread frees some of its blocks, and the owner then allocates
+// exactly as many blocks as it has reusable; every one must come from a freed address.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "size_class.hpp"
+#include "test_util.hpp"
+
+using namespace hakmem;
+using namespace hakmem::test;
+
+namespace {
+// Each scenario uses its own size class, so that running them in one process (heaps of
+// exited threads are pooled and reused) does not leave pages of the class behind.
+size_t blocks_per_page(size_t size) { return 65536 / class_size(size_to_class(size)); }
+
+void free_on_other_thread(const std::vector<void*>& blocks) {
+  std::thread([&] {
+    for (void* p : blocks) hak_free(p);
+  }).join();
+}
+}  // namespace
+
+class RouteS : public ::testing::TestWithParam<hak_route> {};
+
+TEST_P(RouteS, NoNewPageWhileAReusablePageExists) {
+  ScopedRoute route(GetParam());
+  const size_t kSize = GetParam() == HAK_ROUTE_S ? 720 : 900;
+  std::thread owner([kSize] {
+    const size_t per_page = blocks_per_page(kSize);
+    std::vector<void*> blocks;
+    for (size_t i = 0; i < 3 * per_page; ++i) blocks.push_back(hak_malloc(kSize));
+    // Pages 1 and 2 are full and retired, page 3 is active and exhausted.
+    std::vector<void*> remote, local;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      if (i % 4 == 0) remote.push_back(blocks[i]);
+      else if (i >= 2 * per_page && i % 4 == 1) local.push_back(blocks[i]);
+    }
+    free_on_other_thread(remote);  // pages 1, 2 -> pending queue; page 3 -> remote stack
+    for (void* p : local) hak_free(p);  // page 3 -> local free list
+
+    std::set<void*> freed(remote.begin(), remote.end());
+    freed.insert(local.begin(), local.end());
+    hak_counters before = counters();
+    for (size_t i = 0; i < freed.size(); ++i) {
+      void* p = hak_malloc(kSize);
+      ASSERT_EQ(freed.count(p), 1u) << "block " << i << " did not reuse a freed address";
+    }
+    hak_counters after = counters();
+    EXPECT_EQ(after.new_pages, before.new_pages);
+    EXPECT_GE(after.mustreuse_hits - before.mustreuse_hits, 2u);  // pages 1 and 2
+    EXPECT_GE(after.partial_hits - before.partial_hits, 1u);      // page 3, parked
+    EXPECT_EQ(after.pages_adopted, before.pages_adopted);
+    // Everything reusable is used up: now, and only now, a new page.
+    void* extra = hak_malloc(kSize);
+    EXPECT_EQ(freed.count(extra), 0u);
+    EXPECT_EQ(counters().new_pages, after.new_pages + 1);
+  });
+  owner.join();
+}
+
+TEST_P(RouteS, ActivePageRemoteFreesComeBeforeANewPage) {
+  ScopedRoute route(GetParam());
+  const size_t kSize = GetParam() == HAK_ROUTE_S ? 1500 : 2000;
+  std::thread owner([kSize] {
+    const size_t per_page = blocks_per_page(kSize);
+    std::vector<void*> blocks;
+    for (size_t i = 0; i < per_page; ++i) blocks.push_back(hak_malloc(kSize));
+    std::vector<void*> remote(blocks.begin(), blocks.begin() + 5);
+    free_on_other_thread(remote);
+    hak_counters before = counters();
+    std::set<void*> freed(remote.begin(), remote.end());
+    for (size_t i = 0; i < remote.size(); ++i) EXPECT_EQ(freed.count(hak_malloc(kSize)), 1u);
+    hak_counters after = counters();
+    EXPECT_EQ(after.new_pages, before.new_pages);
+    EXPECT_EQ(after.active_drain_hits - before.active_drain_hits, 1u);
+  });
+  owner.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(Routes, RouteS, ::testing::Values(HAK_ROUTE_S, HAK_ROUTE_P),
+                         [](const auto& info) { return std::string(hak_route_name(info.param)); });

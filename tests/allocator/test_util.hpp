@@ -1,0 +1,94 @@
+// Helpers shared by the allocator tests: a content pattern that is written after allocation
+// and verified before free (so a block handed out twice or corrupted is caught), and counter
+// access by name.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "hakmem/hakmem.h"
+
+namespace hakmem::test {
+
+inline uint8_t pattern_byte(const void* p, size_t i, uint32_t seed) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  return static_cast<uint8_t>((a >> 4) * 31 + i * 7 + seed);
+}
+
+// Writes the whole block for small sizes, and the first/last 64 bytes for large ones.
+inline void fill(void* p, size_t size, uint32_t seed) {
+  auto* b = static_cast<uint8_t*>(p);
+  if (size <= 256) {
+    for (size_t i = 0; i < size; ++i) b[i] = pattern_byte(p, i, seed);
+    return;
+  }
+  for (size_t i = 0; i < 64; ++i) b[i] = pattern_byte(p, i, seed);
+  for (size_t i = size - 64; i < size; ++i) b[i] = pattern_byte(p, i, seed);
+}
+
+inline bool verify(const void* p, size_t size, uint32_t seed) {
+  auto* b = static_cast<const uint8_t*>(p);
+  auto ok = [&](size_t i) { return b[i] == pattern_byte(p, i, seed); };
+  if (size <= 256) {
+    for (size_t i = 0; i < size; ++i) {
+      if (!ok(i)) return false;
+    }
+    return true;
+  }
+  for (size_t i = 0; i < 64; ++i) {
+    if (!ok(i)) return false;
+  }
+  for (size_t i = size - 64; i < size; ++i) {
+    if (!ok(i)) return false;
+  }
+  return true;
+}
+
+inline hak_counters counters() {
+  hak_counters c;
+  hak_counters_get(&c);
+  return c;
+}
+
+inline uint64_t rss_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      std::istringstream f(line.substr(6));
+      uint64_t kib = 0;
+      f >> kib;
+      return kib * 1024;
+    }
+  }
+  return 0;
+}
+
+// Route and options are process-wide: tests that change them restore them.
+class ScopedRoute {
+ public:
+  explicit ScopedRoute(hak_route r) : saved_(hak_get_route()) { hak_set_route(r); }
+  ~ScopedRoute() { hak_set_route(saved_); }
+
+ private:
+  hak_route saved_;
+};
+
+class ScopedOption {
+ public:
+  ScopedOption(const char* name, int64_t value) : name_(name) {
+    hak_option_get(name, &saved_);
+    hak_option_set(name, value, nullptr, 0);
+  }
+  ~ScopedOption() { hak_option_set(name_, saved_, nullptr, 0); }
+
+ private:
+  const char* name_;
+  int64_t saved_ = 0;
+};
+
+}  // namespace hakmem::test
