@@ -379,7 +379,13 @@ void* Heap::alloc_slow(size_t cls) {
 
 // A free into a page this thread does not own. The push that finds the page DETACHED turns
 // it QUEUED in the same CAS: that is the 0->1 edge, and exactly one pusher sees it.
+// Everything read from the page happens before the push: once our block is on the stack the
+// owner may collect it, empty the page and hand it to another class. Only the edge pusher
+// may touch the page afterwards, because a QUEUED page nobody has queued yet cannot be
+// claimed.
 void Heap::free_remote(Page* page, Block* block) {
+  size_t cls = page->size_class;
+  page->remote_count.fetch_add(1, std::memory_order_relaxed);
   uintptr_t word = page->xthread.load(std::memory_order_relaxed);
   uintptr_t state;
   do {
@@ -392,8 +398,6 @@ void Heap::free_remote(Page* page, Block* block) {
       break;
     }
   } while (true);
-  size_t cls = page->size_class;
-  page->remote_count.fetch_add(1, std::memory_order_relaxed);
   bump(counters.frees_remote[cls]);
   if (state != kDetached) return;
   // The edge: queue the page to its home (alive or exited: homes are never freed).
