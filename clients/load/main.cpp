@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
               << ": " << result.connect_error << "\n";
     return 1;
   }
-  hl::print_summary(std::cout, result);
+  if (result.started) hl::print_summary(std::cout, result);
   bool ok = true;
   if (!options.json_file.empty()) {
     ok &= write_file(options.json_file, "JSON", [&](std::ostream& out) {

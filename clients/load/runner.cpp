@@ -67,6 +67,7 @@ RunResult run_load(const RunConfig& config) {
   const auto start = Clock::now();
   const auto measure_from = start + from_seconds(std::max(0.0, config.warmup_s));
   engine.start(measure_from, config.requests);
+  result.started = true;
 
   const auto ends = phase_ends(config);
   size_t phase = 0;

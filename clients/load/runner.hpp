@@ -45,6 +45,7 @@ struct PhaseResult {
 struct RunResult {
   std::string connect_error;  // set when the server was unreachable: nothing ran
   std::string failure;        // set when the run stopped early (connections lost, RPC failed)
+  bool started = false;       // the load ran (false: it failed during the preload or before)
   double preload_s = 0;
   uint64_t preload_records = 0;
   Stats preload;
