@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "server.h"
+#include "server_admin.h"
 
 using hakmem::server::Server;
 using hakmem::server::ServerConfig;
@@ -87,6 +88,8 @@ int main(int argc, char** argv) {
                  "Seconds without progress before a client is closed (0: never)");
   app.add_option("--shutdown-timeout", config.shutdown_timeout_s,
                  "Seconds in-flight requests get to finish on SIGINT/SIGTERM");
+  hakmem::admin::ServerAdminOptions admin_options;
+  hakmem::admin::add_admin_flags(app, &admin_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -113,7 +116,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   Server server(config);
+  std::shared_ptr<hakmem::admin::AdminServer> admin;
   try {
+    admin = hakmem::admin::attach_admin(server, admin_options);  // started by server.start()
     server.start();
   } catch (const std::exception& e) {
     die(e.what());
@@ -143,6 +148,7 @@ int main(int argc, char** argv) {
     if (stopped) break;
   }
   stopper.join();
+  if (admin) admin->shutdown();  // NOT_SERVING since stop() began; now gone
   std::fprintf(stderr, "hakmem-server: stopped\n");
   return 0;
 }

@@ -31,6 +31,7 @@ std::string bytes(uint64_t n) {
 }
 
 std::string percentile_label(double p) {
+  if (p >= 100) return "max";
   std::string s = fixed(p, 3);
   s.erase(s.find_last_not_of('0') + 1);
   if (s.back() == '.') s.pop_back();
