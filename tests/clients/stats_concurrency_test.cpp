@@ -40,7 +40,8 @@ TEST(StatsConcurrency, DrainingWhileRecordingLosesNothing) {
   }
   for (auto& t : threads) t.join();
   for (auto& sink : sinks) sink.drain_into(total);
-  EXPECT_GT(drains, 1);
+  // How many drains overlapped the recording depends on scheduling; the totals may not.
+  RecordProperty("drains", drains);
   EXPECT_EQ(total.ops, kThreads * kPerThread);
   EXPECT_EQ(total.latency.count(), kThreads * kPerThread);
   EXPECT_EQ(total.uncorrected_latency.count(), kThreads * kPerThread);
