@@ -68,52 +68,39 @@ CallError AdminClient::describe(const grpc::Status& status) const {
   return {false, name + ": " + status.error_message()};
 }
 
-// Every unary call has the same shape: context, call, translate the status.
-#define HAKMEM_UNARY(method, req, out)                   \
-  do {                                                   \
-    grpc::ClientContext ctx;                             \
-    prepare(&ctx, true);                                 \
-    grpc::Status status = stub_->method(&ctx, req, out); \
-    if (status.ok()) return true;                        \
-    *error = describe(status);                           \
-    return false;                                        \
-  } while (0)
-
 bool AdminClient::get_route(v1::GetRouteResponse* out, CallError* error) {
-  HAKMEM_UNARY(GetRoute, v1::GetRouteRequest(), out);
+  return unary(&v1::AdminService::Stub::GetRoute, v1::GetRouteRequest(), out, error);
 }
 
 bool AdminClient::set_route(v1::Route route, v1::SetRouteResponse* out, CallError* error) {
   v1::SetRouteRequest req;
   req.set_route(route);
-  HAKMEM_UNARY(SetRoute, req, out);
+  return unary(&v1::AdminService::Stub::SetRoute, req, out, error);
 }
 
 bool AdminClient::get_options(v1::GetOptionsResponse* out, CallError* error) {
-  HAKMEM_UNARY(GetOptions, v1::GetOptionsRequest(), out);
+  return unary(&v1::AdminService::Stub::GetOptions, v1::GetOptionsRequest(), out, error);
 }
 
 bool AdminClient::set_options(const v1::SetOptionsRequest& req, v1::SetOptionsResponse* out,
                               CallError* error) {
-  HAKMEM_UNARY(SetOptions, req, out);
+  return unary(&v1::AdminService::Stub::SetOptions, req, out, error);
 }
 
 bool AdminClient::dump_counters(bool reset, v1::DumpCountersResponse* out, CallError* error) {
   v1::DumpCountersRequest req;
   req.set_reset_after_read(reset);
-  HAKMEM_UNARY(DumpCounters, req, out);
+  return unary(&v1::AdminService::Stub::DumpCounters, req, out, error);
 }
 
 bool AdminClient::reset_counters(CallError* error) {
   v1::ResetCountersResponse out;
-  HAKMEM_UNARY(ResetCounters, v1::ResetCountersRequest(), &out);
+  return unary(&v1::AdminService::Stub::ResetCounters, v1::ResetCountersRequest(), &out, error);
 }
 
 bool AdminClient::get_stats(v1::GetStatsResponse* out, CallError* error) {
-  HAKMEM_UNARY(GetStats, v1::GetStatsRequest(), out);
+  return unary(&v1::AdminService::Stub::GetStats, v1::GetStatsRequest(), out, error);
 }
-
-#undef HAKMEM_UNARY
 
 bool AdminClient::watch_counters(uint32_t interval_ms, const std::atomic<bool>* stop,
                                  const std::function<bool(const v1::CounterSnapshot&)>& on_snapshot,

@@ -44,6 +44,18 @@ class AdminClient {
 
  private:
   void prepare(grpc::ClientContext* ctx, bool with_deadline) const;
+  // Every unary call has the same shape: context, call, translate the status.
+  template <typename Request, typename Response>
+  bool unary(grpc::Status (v1::AdminService::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                            Response*),
+             const Request& request, Response* response, CallError* error) {
+    grpc::ClientContext ctx;
+    prepare(&ctx, true);
+    grpc::Status status = (stub_.get()->*method)(&ctx, request, response);
+    if (status.ok()) return true;
+    *error = describe(status);
+    return false;
+  }
   CallError describe(const grpc::Status& status) const;
 
   std::string address_;
