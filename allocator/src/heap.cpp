@@ -107,10 +107,10 @@ void Heap::claim(Page* page) {
 
 void Heap::partial_push(size_t cls, Page* page) {
   ClassQueue& q = classes[cls];
-  page->prev = nullptr;
-  page->next = q.partial;
-  if (q.partial) q.partial->prev = page;
-  q.partial = page;
+  page->next = nullptr;
+  page->prev = q.partial_tail;
+  if (q.partial_tail) q.partial_tail->next = page; else q.partial = page;
+  q.partial_tail = page;
   page->in_partial = true;
   q.partial_count.store(q.partial_count.load(std::memory_order_relaxed) + 1,
                         std::memory_order_relaxed);
@@ -120,7 +120,7 @@ void Heap::partial_remove(size_t cls, Page* page) {
   ClassQueue& q = classes[cls];
   HAK_ASSERT(page->in_partial);
   if (page->prev) page->prev->next = page->next; else q.partial = page->next;
-  if (page->next) page->next->prev = page->prev;
+  if (page->next) page->next->prev = page->prev; else q.partial_tail = page->prev;
   page->next = page->prev = nullptr;
   page->in_partial = false;
   q.partial_count.store(q.partial_count.load(std::memory_order_relaxed) - 1,

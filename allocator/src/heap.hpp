@@ -20,7 +20,11 @@ extern Page g_empty_page;
 
 struct ClassQueue {
   Page* active = &g_empty_page;
-  Page* partial = nullptr;                   // owned pages with free blocks (doubly linked)
+  // Owned pages with free blocks, oldest first: a page that just got a block back waits at
+  // the tail and gathers more before it is used again (LIFO would pick a page with one free
+  // block and come back to the slow path at once).
+  Page* partial = nullptr;
+  Page* partial_tail = nullptr;
   std::atomic<uint32_t> partial_count{0};    // read by adopters (Route P's partial gate)
 };
 
