@@ -17,7 +17,9 @@
 
 namespace {
 
-inline bool is_power_of_two(size_t n) { return n != 0 && (n & (n - 1)) == 0; }
+inline bool is_power_of_two(size_t n) {
+  return n != 0 && (n & (n - 1)) == 0;
+}
 
 // hakmem serves any power-of-two alignment; hak_malloc already gives 16 bytes.
 inline void* memalign_glibc(size_t alignment, size_t size) {
@@ -31,19 +33,29 @@ inline void* memalign_glibc(size_t alignment, size_t size) {
 }
 
 // From the auxiliary vector: no allocation, safe before libc is initialised.
-inline size_t page_size() { return static_cast<size_t>(getpagesize()); }
+inline size_t page_size() {
+  return static_cast<size_t>(getpagesize());
+}
 
 }  // namespace
 
 extern "C" {
 
-HAK_EXPORT void* malloc(size_t size) noexcept { return hak_malloc(size); }
+HAK_EXPORT void* malloc(size_t size) noexcept {
+  return hak_malloc(size);
+}
 
-HAK_EXPORT void free(void* p) noexcept { hak_free(p); }
+HAK_EXPORT void free(void* p) noexcept {
+  hak_free(p);
+}
 
-HAK_EXPORT void* calloc(size_t count, size_t size) noexcept { return hak_calloc(count, size); }
+HAK_EXPORT void* calloc(size_t count, size_t size) noexcept {
+  return hak_calloc(count, size);
+}
 
-HAK_EXPORT void* realloc(void* p, size_t size) noexcept { return hak_realloc(p, size); }
+HAK_EXPORT void* realloc(void* p, size_t size) noexcept {
+  return hak_realloc(p, size);
+}
 
 HAK_EXPORT void* reallocarray(void* p, size_t count, size_t size) noexcept {
   size_t total;
@@ -75,7 +87,9 @@ HAK_EXPORT void* memalign(size_t alignment, size_t size) noexcept {
   return memalign_glibc(alignment, size);
 }
 
-HAK_EXPORT void* valloc(size_t size) noexcept { return hak_aligned_alloc(page_size(), size); }
+HAK_EXPORT void* valloc(size_t size) noexcept {
+  return hak_aligned_alloc(page_size(), size);
+}
 
 HAK_EXPORT void* pvalloc(size_t size) noexcept {
   size_t page = page_size();
@@ -88,22 +102,40 @@ HAK_EXPORT void* pvalloc(size_t size) noexcept {
   return hak_aligned_alloc(page, rounded == 0 ? page : rounded);
 }
 
-HAK_EXPORT size_t malloc_usable_size(void* p) noexcept { return hak_usable_size(p); }
+HAK_EXPORT size_t malloc_usable_size(void* p) noexcept {
+  return hak_usable_size(p);
+}
 
 // C23: the size and alignment are hints; hakmem finds both from the pointer.
-HAK_EXPORT void free_sized(void* p, size_t) noexcept { hak_free(p); }
-HAK_EXPORT void free_aligned_sized(void* p, size_t, size_t) noexcept { hak_free(p); }
+HAK_EXPORT void free_sized(void* p, size_t) noexcept {
+  hak_free(p);
+}
+HAK_EXPORT void free_aligned_sized(void* p, size_t, size_t) noexcept {
+  hak_free(p);
+}
 
 // glibc exports its implementation under these names too; a program or library that calls
 // them directly must still get hakmem, or its pointers would reach hak_free.
-HAK_EXPORT void* __libc_malloc(size_t size) noexcept { return hak_malloc(size); }
-HAK_EXPORT void __libc_free(void* p) noexcept { hak_free(p); }
-HAK_EXPORT void* __libc_calloc(size_t count, size_t size) noexcept { return hak_calloc(count, size); }
-HAK_EXPORT void* __libc_realloc(void* p, size_t size) noexcept { return hak_realloc(p, size); }
+HAK_EXPORT void* __libc_malloc(size_t size) noexcept {
+  return hak_malloc(size);
+}
+HAK_EXPORT void __libc_free(void* p) noexcept {
+  hak_free(p);
+}
+HAK_EXPORT void* __libc_calloc(size_t count, size_t size) noexcept {
+  return hak_calloc(count, size);
+}
+HAK_EXPORT void* __libc_realloc(void* p, size_t size) noexcept {
+  return hak_realloc(p, size);
+}
 HAK_EXPORT void* __libc_memalign(size_t alignment, size_t size) noexcept {
   return memalign_glibc(alignment, size);
 }
-HAK_EXPORT void* __libc_valloc(size_t size) noexcept { return valloc(size); }
-HAK_EXPORT void* __libc_pvalloc(size_t size) noexcept { return pvalloc(size); }
+HAK_EXPORT void* __libc_valloc(size_t size) noexcept {
+  return valloc(size);
+}
+HAK_EXPORT void* __libc_pvalloc(size_t size) noexcept {
+  return pvalloc(size);
+}
 
 }  // extern "C"

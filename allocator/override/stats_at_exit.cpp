@@ -1,0 +1,161 @@
+// HAKMEM_STATS=1: one line with the options and counters when the process exits, to stderr
+// or appended to HAKMEM_STATS_FILE. Every process of a tree (fork children, exec'd programs
+// that inherit LD_PRELOAD) writes its own line, tagged with its pid:
+//   hakmem-stats: {"pid":123,"program":"ls","options":{...},"counters":{...}}
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hakmem/hakmem.h"
+
+namespace {
+
+bool g_enabled = false;
+char g_path[PATH_MAX] = "";
+// A copy of stderr as the process started: coreutils and others close fd 2 before exit.
+int g_stderr_copy = -1;
+struct stat g_stderr_stat;  // to tell whether the program closed the copy and reused its fd
+
+// A fixed buffer that never allocates and stops appending when full.
+struct Line {
+  char buf[8192];
+  size_t len = 0;
+  bool overflow = false;
+
+  void raw(const char* text, size_t n) {
+    if (len + n >= sizeof buf) {
+      overflow = true;
+      return;
+    }
+    memcpy(buf + len, text, n);
+    len += n;
+  }
+  void add(const char* text) { raw(text, strlen(text)); }
+  void add_u64(unsigned long long v) {
+    char num[32];
+    add(snprintf(num, sizeof num, "%llu", v) > 0 ? num : "0");
+  }
+  void add_string(const char* s) {  // a JSON string: escape quotes, backslashes, controls
+    add("\"");
+    for (; *s != '\0'; ++s) {
+      auto c = static_cast<unsigned char>(*s);
+      if (c == '"' || c == '\\') {
+        char esc[2] = {'\\', static_cast<char>(c)};
+        raw(esc, 2);
+      } else if (c < 0x20) {
+        char esc[8];
+        snprintf(esc, sizeof esc, "\\u%04x", c);
+        add(esc);
+      } else {
+        raw(reinterpret_cast<const char*>(&c), 1);
+      }
+    }
+    add("\"");
+  }
+};
+
+void add_options(Line& line) {
+  line.add("{");
+  for (size_t i = 0; i < hak_option_count(); ++i) {
+    const char* name = hak_option_name(i);
+    int64_t value = 0;
+    hak_option_get(name, &value);
+    if (i > 0) line.add(",");
+    line.add_string(name);
+    line.add(":");
+    if (strcmp(name, "route") == 0) {
+      line.add_string(hak_route_name(static_cast<hak_route>(value)));
+    } else {
+      line.add_u64(static_cast<unsigned long long>(value));
+    }
+  }
+  line.add("}");
+}
+
+bool write_all(int fd, const char* text, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, text, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    text += n;
+    len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// fd 2 first (it may have been redirected on purpose), then the copy made at start.
+void write_stderr(const char* text, size_t len) {
+  if (write_all(2, text, len) || errno != EBADF || g_stderr_copy < 0) return;
+  struct stat now;
+  if (fstat(g_stderr_copy, &now) == 0 && now.st_dev == g_stderr_stat.st_dev &&
+      now.st_ino == g_stderr_stat.st_ino) {
+    write_all(g_stderr_copy, text, len);
+  }
+}
+
+// Runs before libhakmem's destructor; only reads the environment.
+__attribute__((constructor)) void read_stats_env() {
+  const char* stats = getenv("HAKMEM_STATS");
+  g_enabled = stats != nullptr && *stats != '\0' && strcmp(stats, "0") != 0;
+  const char* path = getenv("HAKMEM_STATS_FILE");
+  if (path != nullptr && strlen(path) < sizeof g_path) strcpy(g_path, path);
+  // Only when asked for stats on stderr; far above the fds a program expects to get next.
+  if (g_enabled && g_path[0] == '\0') {
+    g_stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, 200);
+    if (g_stderr_copy < 0) g_stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, 3);
+    if (g_stderr_copy >= 0 && fstat(g_stderr_copy, &g_stderr_stat) != 0) g_stderr_copy = -1;
+  }
+}
+
+// As late as a library can run: after the program's and its other libraries' destructors
+// (libhakmem.so has no dependents), so the counters cover almost the whole process.
+__attribute__((destructor)) void write_stats_at_exit() {
+  if (!g_enabled) return;
+  int saved = errno;
+  hak_counters counters;
+  hak_counters_get(&counters);
+  char json[4096];
+  size_t need = hak_counters_json(&counters, json, sizeof json);
+
+  Line line;
+  line.add("hakmem-stats: {\"pid\":");
+  line.add_u64(static_cast<unsigned long long>(getpid()));
+  line.add(",\"program\":");
+  line.add_string(program_invocation_short_name);
+  line.add(",\"options\":");
+  add_options(line);
+  line.add(",\"counters\":");
+  line.add(need < sizeof json ? json : "null");
+  line.add("}\n");
+  if (line.overflow) {
+    line.len = 0;
+    line.overflow = false;
+    line.add("hakmem-stats: {\"error\":\"line too long\"}\n");
+  }
+
+  int fd = -1;
+  if (g_path[0] != '\0') {
+    fd = open(g_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      char msg[PATH_MAX + 128];
+      snprintf(msg, sizeof msg, "hakmem: cannot open HAKMEM_STATS_FILE=%s: %s\n", g_path,
+               strerror(errno));
+      write_stderr(msg, strlen(msg));
+    }
+  }
+  // One write: lines from processes sharing the file (O_APPEND) never interleave.
+  if (fd >= 0) {
+    write_all(fd, line.buf, line.len);
+    close(fd);
+  } else {
+    write_stderr(line.buf, line.len);
+  }
+  errno = saved;
+}
+
+}  // namespace
