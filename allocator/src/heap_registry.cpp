@@ -87,7 +87,6 @@ Heap* create_heap() {
 }  // namespace
 
 Heap* heap_acquire() {
-  pthread_once(&g_init_once, init_process);
   Heap* heap;
   {
     SpinLockGuard guard(g_pool_lock);
@@ -104,6 +103,11 @@ Heap* heap_acquire() {
     if (heap == nullptr) return nullptr;  // out of memory: callers fail cleanly
   }
   t_heap = heap;
+  // Process init only after t_heap is set: init calls into libc (pthread_atfork, getenv,
+  // snprintf), and under LD_PRELOAD (libhakmem.so) anything it allocates comes back here;
+  // with the heap in place that nested malloc is served instead of re-entering pthread_once
+  // on this thread, which would deadlock. Taking or creating a heap needs no init.
+  pthread_once(&g_init_once, init_process);
   pthread_setspecific(g_exit_key, heap);
   return heap;
 }
