@@ -5,8 +5,13 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 
 #include "admin_service.h"
@@ -21,6 +26,36 @@ std::string bare_host(std::string_view host) {
     host = host.substr(1, host.size() - 2);
   }
   return std::string(host);
+}
+
+// Tries the bind gRPC is about to do, so a busy port gives our one-line error instead of
+// gRPC's multi-line log. Empty when the address looks usable.
+std::string probe_bind(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
+    return "cannot resolve admin address " + host;
+  }
+  std::string err;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // as gRPC does
+    if (bind(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      err = std::string(std::strerror(errno));
+    } else {
+      err.clear();
+      close(fd);
+      break;
+    }
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return err;
 }
 
 }  // namespace
@@ -76,6 +111,12 @@ std::string AdminServer::start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   const std::string host = bare_host(impl_->options.bind);
+  if (impl_->options.port != 0) {
+    if (std::string err = probe_bind(host, impl_->options.port); !err.empty()) {
+      return "cannot listen for admin gRPC on " + impl_->options.bind + ":" +
+             std::to_string(impl_->options.port) + ": " + err;
+    }
+  }
   const std::string target = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                              std::to_string(impl_->options.port);
   grpc::ServerBuilder builder;
