@@ -92,9 +92,11 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
   if (options.routes_mode) {
     for (const char* r : {"S", "P", "CDA"}) configs.push_back({"hakmem", r});
   } else {
-    for (const auto& name : alloc_names()) {
+    std::vector<std::string> skipped;
+    for (const auto& name : available_alloc_names(&skipped)) {
       configs.push_back({name, name == "hakmem" ? route : ""});
     }
+    for (const auto& note : skipped) fmt::print("note: skipping {}\n", note);
   }
   std::vector<std::string> base = base_args(argc, argv);
   std::map<std::string, std::vector<RunReport>> runs;

@@ -1,18 +1,21 @@
-// hakmem-bench: allocator benchmarks. Each run measures one allocator in this process;
-// --compare runs every allocator (or every route) in child processes, interleaved, so peak
-// RSS is per run and noise spreads evenly, and prints medians and ratios.
+// hakmem-bench: allocator benchmarks. A run measures one allocator in this process;
+// --compare runs every allocator (or --compare-routes every hakmem route) in child
+// processes, interleaved, so peak RSS is per run and noise spreads evenly, and prints
+// medians and ratios.
 #include <fmt/core.h>
 #include <fmt/ranges.h>
+
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
+#include <functional>
 
 #include "alloc_api.hpp"
 #include "compare.hpp"
-#include "larson.hpp"
-#include "run_report.hpp"
 #include "hakmem/hakmem.h"
+#include "larson.hpp"
+#include "producer_consumer.hpp"
+#include "run_report.hpp"
 
 using namespace hakmem::bench;
 
@@ -26,20 +29,28 @@ struct Common {
 };
 
 void add_common(CLI::App* cmd, Common& c) {
-  cmd->add_option("--alloc", c.alloc, "allocator: " + fmt::format("{}", fmt::join(alloc_names(), ", ")))
+  cmd->add_option("--alloc", c.alloc, fmt::format("allocator: {}", fmt::join(alloc_names(), ", ")))
       ->capture_default_str();
   cmd->add_option("--route", c.route, "hakmem slow-path route: S, P or CDA")->capture_default_str();
   cmd->add_flag("--json", c.json, "print one JSON object instead of text");
   cmd->add_flag("--compare", c.compare.allocs_mode,
-                "run every allocator (hakmem with --route, and the others) interleaved");
+                "run every installed allocator (hakmem with --route) interleaved");
   cmd->add_flag("--compare-routes", c.compare.routes_mode, "run hakmem's S, P and CDA interleaved");
   cmd->add_option("--reps", c.compare.reps, "repetitions per configuration when comparing")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
 }
 
-// Returns the allocator, or exits 2 with a clear message.
-const AllocApi& setup_alloc(const Common& c) {
+// The allocator to measure, or exit 2 with one clear line.
+const AllocApi& setup_alloc(const Common& c, char** argv) {
+  if (std::string lib = preload_library(c.alloc); !lib.empty()) {
+    // Re-run this very command with the peer preloaded (its own process, nothing mixed).
+    setenv("LD_PRELOAD", lib.c_str(), 1);
+    setenv("HAKMEM_BENCH_PRELOADED", c.alloc.c_str(), 1);
+    execv("/proc/self/exe", argv);
+    fmt::print(stderr, "hakmem-bench: cannot re-execute with {} preloaded\n", lib);
+    std::exit(2);
+  }
   std::string why;
   const AllocApi* api = find_alloc(c.alloc, &why);
   if (api == nullptr) {
@@ -57,53 +68,109 @@ const AllocApi& setup_alloc(const Common& c) {
   return *api;
 }
 
-void emit(RunReport& r, const Common& c) {
-  finish_report(r, c.alloc == "hakmem");
+struct Measured {
+  double seconds;
+  double ops_per_sec;
+  uint64_t bad_blocks;
+  std::map<std::string, double> extra;
+};
+
+// Runs one benchmark (or its comparison) and reports it; the process's exit code.
+int run(int argc, char** argv, const std::string& bench, double requested, const Common& c,
+        const std::function<Measured(const AllocApi&)>& body) {
+  if (c.compare.any()) return run_compare(argc, argv, bench, c.route, c.compare);
+  const AllocApi& api = setup_alloc(c, argv);
+  Measured m = body(api);
+  RunReport r;
+  r.bench = bench;
+  r.alloc = api.name;
+  r.route = api.name == "hakmem" ? c.route : "";
+  r.requested_seconds = requested;
+  r.wall_seconds = m.seconds;
+  r.ops_per_sec = m.ops_per_sec;
+  r.bad_blocks = m.bad_blocks;
+  r.extra = m.extra;
+  finish_report(r, api.name == "hakmem");
   if (c.json) fmt::print("{}\n", report_json(r));
   else print_report(r);
+  if (m.bad_blocks != 0) fmt::print(stderr, "hakmem-bench: {} blocks lost or corrupted\n", m.bad_blocks);
+  return m.bad_blocks == 0 ? 0 : 1;
+}
+
+void add_sizes(CLI::App* cmd, uint32_t& min, uint32_t& max) {
+  cmd->add_option("--min", min, "smallest block")->capture_default_str()->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--max", max, "largest block")->capture_default_str()->check(CLI::Range(1, 1 << 30));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"hakmem-bench: allocator benchmarks (larson, idle-owner)"};
+  CLI::App app{"hakmem-bench: allocator benchmarks"};
   app.require_subcommand(1);
 
-  Common larson_common;
+  Common lc;
   LarsonParams lp;
-  auto* larson = app.add_subcommand("larson", "Larson & Krishnan server benchmark");
+  auto* larson = app.add_subcommand("larson", "Larson & Krishnan server benchmark (ops = free+malloc)");
   larson->add_option("--seconds", lp.seconds, "timed phase")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
-  larson->add_option("--min", lp.min_size, "smallest block")->capture_default_str()->check(CLI::Range(1, 1 << 30));
-  larson->add_option("--max", lp.max_size, "largest block")->capture_default_str()->check(CLI::Range(1, 1 << 30));
+  add_sizes(larson, lp.min_size, lp.max_size);
   larson->add_option("--chunks", lp.chunks, "blocks per thread")->capture_default_str()->check(CLI::Range(1, 10000000));
   larson->add_option("--rounds", lp.rounds, "a thread makes rounds*chunks steps, then hands over")
       ->capture_default_str()->check(CLI::Range(1, 1000000));
   larson->add_option("--seed", lp.seed, "random seed")->capture_default_str();
   larson->add_option("--threads", lp.threads, "worker threads")->capture_default_str()->check(CLI::Range(1, 1024));
-  add_common(larson, larson_common);
+  add_common(larson, lc);
+
+  Common pc;
+  ProdConsParams pp;
+  auto* prodcons = app.add_subcommand("prodcons", "producers allocate, consumers free (ops = frees)");
+  Common ic;
+  ProdConsParams ip;
+  ip.producers = 4;
+  ip.consumers = 2;
+  auto* idle = app.add_subcommand("idle-owner",
+                                  "producers take turns bursting, then idle while consumers free");
+  for (auto [cmd, p, c] : {std::tuple{prodcons, &pp, &pc}, std::tuple{idle, &ip, &ic}}) {
+    cmd->add_option("--seconds", p->seconds, "timed phase")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+    cmd->add_option("--producers", p->producers, "producer threads")->capture_default_str()->check(CLI::Range(1, 256));
+    cmd->add_option("--consumers", p->consumers, "consumer threads")->capture_default_str()->check(CLI::Range(1, 256));
+    add_sizes(cmd, p->min_size, p->max_size);
+    cmd->add_option("--batch", p->batch, "objects per hand-off")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--queue", p->queue, "batches in flight")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--seed", p->seed, "random seed")->capture_default_str();
+    add_common(cmd, *c);
+  }
+  idle->add_option("--burst", ip.burst, "objects a producer allocates in its turn")
+      ->capture_default_str()->check(CLI::Range(1, 100000000));
+  idle->add_option("--turn-ms", ip.turn_ms, "length of a producer's turn")
+      ->capture_default_str()->check(CLI::Range(1, 60000));
 
   CLI11_PARSE(app, argc, argv);
 
-  if (larson->parsed()) {
-    if (lp.min_size > lp.max_size) {
-      fmt::print(stderr, "hakmem-bench: --min {} is larger than --max {}\n", lp.min_size, lp.max_size);
-      return 2;
+  auto check_sizes = [](uint32_t min, uint32_t max) {
+    if (min > max) {
+      fmt::print(stderr, "hakmem-bench: --min {} is larger than --max {}\n", min, max);
+      std::exit(2);
     }
-    Common& c = larson_common;
-    if (c.compare.any()) return run_compare(argc, argv, "larson", c.route, c.compare);
-    const AllocApi& api = setup_alloc(c);
-    LarsonResult res = run_larson(lp, api);
-    RunReport r;
-    r.bench = "larson";
-    r.alloc = api.name;
-    r.route = api.name == "hakmem" ? c.route : "";
-    r.requested_seconds = lp.seconds;
-    r.wall_seconds = res.seconds;
-    r.ops_per_sec = res.ops / res.seconds;
-    r.bad_blocks = res.bad_blocks;
-    r.extra["threads_started"] = static_cast<double>(res.threads_started);
-    emit(r, c);
-    return res.bad_blocks == 0 ? 0 : 1;
+  };
+  if (larson->parsed()) {
+    check_sizes(lp.min_size, lp.max_size);
+    return run(argc, argv, "larson", lp.seconds, lc, [&](const AllocApi& a) {
+      LarsonResult r = run_larson(lp, a);
+      return Measured{r.seconds, r.ops / r.seconds, r.bad_blocks,
+                      {{"threads_started", static_cast<double>(r.threads_started)}}};
+    });
   }
-  return 0;
+  if (prodcons->parsed()) {
+    check_sizes(pp.min_size, pp.max_size);
+    return run(argc, argv, "prodcons", pp.seconds, pc, [&](const AllocApi& a) {
+      ProdConsResult r = run_prodcons(pp, a);
+      return Measured{r.seconds, r.objects / r.seconds, r.bad_blocks, {}};
+    });
+  }
+  check_sizes(ip.min_size, ip.max_size);
+  return run(argc, argv, "idle-owner", ip.seconds, ic, [&](const AllocApi& a) {
+    ProdConsResult r = run_idle_owner(ip, a);
+    return Measured{r.seconds, r.objects / r.seconds, r.bad_blocks,
+                    {{"turns", static_cast<double>(r.turns)}}};
+  });
 }

@@ -78,7 +78,6 @@ uint32_t Heap::collect(Page* page, Block* list) {
   page->free = list;
   HAK_ASSERT(page->used >= n);
   page->used -= n;
-  page->remote_count.store(0, std::memory_order_relaxed);
   return n;
 }
 
@@ -217,6 +216,18 @@ bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns) {
   }
   return now - owner->seen_epoch_ns.load(std::memory_order_relaxed) >= idle_ns;
 }
+// Counts the page's remote frees, stopping at `limit`. Safe without a counter: the caller
+// holds the pop lock of the queue the page is in, so nobody can claim the page and take the
+// list while we walk it, and pushers only add in front of the head we loaded.
+uint64_t remote_frees_at_least(const Page* page, uint64_t limit) {
+  uint64_t n = 0;
+  for (Block* b = xthread_list(page->xthread.load(std::memory_order_acquire)); b && n < limit;
+       b = b->next) {
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 // 4. Adoption of another live heap's pending page (Route P gated, CDA ungated).
@@ -257,7 +268,7 @@ Page* Heap::try_adopt(size_t cls, bool gated) {
     // while still holding live ones, so the bar is capped at half its blocks.
     uint64_t min_remote = static_cast<uint64_t>(option(kOptMinRemoteCount));
     if (min_remote > page->reserved / 2) min_remote = page->reserved / 2;
-    if (page->remote_count.load(std::memory_order_relaxed) < min_remote) {
+    if (remote_frees_at_least(page, min_remote) < min_remote) {
       counters.add(kCtrBlockedRemoteMin);
       q.pop_lock.unlock();
       return nullptr;
@@ -320,7 +331,6 @@ Page* Heap::new_page(size_t cls) {
   page->in_partial = false;
   page->adopted = false;
   page->next = page->prev = nullptr;
-  page->remote_count.store(0, std::memory_order_relaxed);
   page->pending_next.store(nullptr, std::memory_order_relaxed);
   page->xthread.store(kOwned, std::memory_order_relaxed);
   page->heap.store(this, std::memory_order_relaxed);
@@ -385,7 +395,6 @@ void* Heap::alloc_slow(size_t cls) {
 // claimed.
 void Heap::free_remote(Page* page, Block* block) {
   size_t cls = page->size_class;
-  page->remote_count.fetch_add(1, std::memory_order_relaxed);
   uintptr_t word = page->xthread.load(std::memory_order_relaxed);
   uintptr_t state;
   do {

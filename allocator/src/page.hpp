@@ -50,7 +50,6 @@ struct alignas(64) Page {
   Page* next = nullptr;  // owner's partial list, or the page allocator's free lists
   Page* prev = nullptr;
   std::atomic<Page*> pending_next{nullptr};  // link in the home heap's pending queue
-  std::atomic<uint32_t> remote_count{0};     // remote frees since the last claim
   std::atomic<uint64_t> rfr_deadline_ns{0};  // stamped on the 0->1 edge (Route P)
   uint64_t free_since_ns = 0;  // page allocator: when it became free (purge clock)
   PageUse use = PageUse::kFree;  // page allocator

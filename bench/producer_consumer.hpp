@@ -1,0 +1,42 @@
+// Producer-consumer benchmarks: objects allocated on one thread and freed on another.
+//
+// prodcons: producers allocate continuously and consumers free (xmalloc-test's shape); the
+// figure is frees per second.
+//
+// idle-owner: producers take turns. In its turn a producer allocates a burst and hands it to
+// the consumers, then goes idle for the other producers' turns while its objects are still
+// being freed. An owner-only policy (Route S) keeps every idle producer's pages for its next
+// turn; Route P lets the producer whose turn it is adopt them. The figure to watch is peak
+// committed memory.
+#pragma once
+
+#include <cstdint>
+
+#include "alloc_api.hpp"
+
+namespace hakmem::bench {
+
+struct ProdConsParams {
+  double seconds = 3;
+  uint32_t producers = 1;
+  uint32_t consumers = 1;
+  uint32_t min_size = 16;
+  uint32_t max_size = 256;
+  uint32_t batch = 256;    // objects per hand-off
+  uint32_t queue = 64;     // batches in flight
+  uint32_t burst = 20000;  // idle-owner: objects per turn
+  uint32_t turn_ms = 20;   // idle-owner: length of a producer's turn
+  uint32_t seed = 1;
+};
+
+struct ProdConsResult {
+  uint64_t objects = 0;  // allocated and freed (each on another thread)
+  double seconds = 0;
+  uint64_t bad_blocks = 0;
+  uint64_t turns = 0;
+};
+
+ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& alloc);
+ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& alloc);
+
+}  // namespace hakmem::bench
