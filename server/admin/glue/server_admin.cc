@@ -44,8 +44,10 @@ class ServerStatsAdapter final : public AdminStatsSource {
 void add_admin_flags(CLI::App& app, ServerAdminOptions* options) {
   app.add_option("--admin-bind", options->server.bind,
                  "Address of the admin gRPC service (a non-loopback one needs --admin-token)");
-  app.add_option("--admin-port", options->server.port, "Admin gRPC port (0: any free port)")
-      ->check(CLI::Range(0, 65535));
+  app.add_option("--admin-port", options->server.port,
+                 "Admin gRPC port (0: any free port; also the default with --port 0)")
+      ->check(CLI::Range(0, 65535))
+      ->each([options](const std::string&) { options->port_given = true; });
   app.add_option("--admin-token", options->server.token,
                  "Token admin clients must send (authorization: Bearer TOKEN)")
       ->envname("HAKMEM_ADMIN_TOKEN");
@@ -59,9 +61,11 @@ std::shared_ptr<AdminServer> attach_admin(server::Server& server,
   if (std::string err = validate_options(options.server); !err.empty()) {
     throw std::invalid_argument(err);
   }
+  AdminServerOptions admin_options = options.server;
+  if (!options.port_given && server.config().port == 0) admin_options.port = 0;
   auto stats = std::make_shared<ServerStatsAdapter>(server);
   // The handle keeps the adapter alive as long as the admin server may call it.
-  std::shared_ptr<AdminServer> admin(new AdminServer(options.server, stats.get()),
+  std::shared_ptr<AdminServer> admin(new AdminServer(admin_options, stats.get()),
                                      [stats](AdminServer* a) { delete a; });
   server::Server::Service service;
   service.name = "admin";

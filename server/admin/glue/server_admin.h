@@ -19,9 +19,12 @@ namespace hakmem::admin {
 struct ServerAdminOptions {
   AdminServerOptions server;
   bool enabled = true;
+  bool port_given = false;  // --admin-port was on the command line
 };
 
-// --admin-bind, --admin-port, --admin-token, --no-admin.
+// --admin-bind, --admin-port, --admin-token, --no-admin. Without --admin-port, a server on an
+// ephemeral RESP port (--port 0: tests, side-by-side runs) takes an ephemeral admin port too,
+// so such servers never collide on 7380; the chosen address is printed.
 void add_admin_flags(CLI::App& app, ServerAdminOptions* options);
 
 // Registers the admin service with server (call before server.start(); a failure to listen
