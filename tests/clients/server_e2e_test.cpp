@@ -1,0 +1,106 @@
+// hakmem-load against the real hakmem-server (in-memory store): every workload runs with zero
+// errors, and --phases switches the server's route through its admin service.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "process.hpp"
+
+namespace hl = hakmem::load;
+using nlohmann::json;
+
+namespace {
+
+class ServerE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = hl::testing::temp_dir(
+        "e2e-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    const auto port_file = dir_ / "port";
+    server_ = std::make_unique<hl::testing::BackgroundProcess>(
+        std::vector<std::string>{HAKMEM_SERVER_BIN, "--port", "0", "--port-file",
+                                 port_file.string(), "--store", "memory", "--data-dir",
+                                 (dir_ / "data").string(), "--admin-port", "0"},
+        dir_ / "server.log");
+    // The port file appears once the server listens; the admin address is in its log.
+    for (int i = 0; i < 1000 && port_.empty(); ++i) {
+      if (!server_->running()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (std::filesystem::exists(port_file)) {
+        port_ = hl::testing::slurp(port_file);
+        while (!port_.empty() && (port_.back() == '\n' || port_.back() == '\r')) port_.pop_back();
+      }
+    }
+    ASSERT_FALSE(port_.empty()) << hl::testing::slurp(dir_ / "server.log");
+    std::smatch m;
+    const std::string log = hl::testing::slurp(dir_ / "server.log");
+    static const std::regex admin_re("admin gRPC on ([0-9.]+:[0-9]+)");
+    if (std::regex_search(log, m, admin_re)) admin_ = m[1];
+  }
+
+  void TearDown() override {
+    if (server_) {
+      EXPECT_EQ(server_->stop(), 0) << "hakmem-server did not exit cleanly";
+    }
+    std::filesystem::remove_all(dir_);
+  }
+
+  json run_load(std::vector<std::string> extra) {
+    const auto json_path = (dir_ / "run.json").string();
+    std::vector<std::string> argv{HAKMEM_LOAD_BIN, "--port", port_, "-q", "--json", json_path};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const auto r = hl::testing::run_process(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    if (r.exit_code != 0) return json::object();
+    return json::parse(hl::testing::slurp(json_path));
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<hl::testing::BackgroundProcess> server_;
+  std::string port_, admin_;
+};
+
+}  // namespace
+
+TEST_F(ServerE2E, EveryWorkloadRunsWithoutErrors) {
+  for (const char* workload : {"a", "b", "c", "d", "f", "larson"}) {
+    SCOPED_TRACE(workload);
+    const json doc =
+        run_load({"--workload", workload, "--keys", "2000", "--load", "2000", "--duration", "1",
+                  "--warmup", "0.2", "--threads", "2", "--connections", "4", "--pipeline", "4"});
+    ASSERT_TRUE(doc.contains("summary"));
+    const auto& s = doc["summary"];
+    EXPECT_EQ(doc["status"], "ok");
+    EXPECT_EQ(doc["preload"]["errors"], 0);
+    EXPECT_EQ(s["errors"], 0) << s["errors_by_kind"].dump();
+    EXPECT_GT(s["ops"].get<uint64_t>(), 100u);
+    // Every key was preloaded, so reads hit (d's reads of keys still being inserted may miss).
+    if (std::string(workload) != "d") {
+      EXPECT_EQ(s["misses"], 0);
+    }
+  }
+}
+
+TEST_F(ServerE2E, OpenLoopKeepsTheRate) {
+  const json doc = run_load({"--rate", "2000", "--duration", "1.5", "--warmup", "0.2",
+                             "--connections", "4", "--value-size", "pareto:4096"});
+  ASSERT_TRUE(doc.contains("summary"));
+  EXPECT_EQ(doc["summary"]["errors"], 0);
+  EXPECT_NEAR(doc["summary"]["ops_per_sec"].get<double>(), 2000.0, 300.0);
+}
+
+TEST_F(ServerE2E, PhasesSwitchTheServersRoute) {
+  if (admin_.empty()) GTEST_SKIP() << "this hakmem-server has no admin service";
+  const json doc = run_load({"--admin", admin_, "--phases", "S:600ms,P:600ms,CDA:600ms", "--warmup",
+                             "0.2", "--workload", "larson", "--keys", "1000", "--load", "1000"});
+  ASSERT_TRUE(doc.contains("phases"));
+  ASSERT_EQ(doc["phases"].size(), 3u);
+  for (const auto& p : doc["phases"]) {
+    EXPECT_GT(p["ops"].get<uint64_t>(), 0u);
+    EXPECT_EQ(p["errors"], 0);
+  }
+  EXPECT_EQ(doc["phases"][1]["route"], "P");
+}
