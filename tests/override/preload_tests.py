@@ -1,0 +1,288 @@
+#!/usr/bin/python3
+"""Runs real programs with LD_PRELOAD=libhakmem.so and checks both what they print and the
+counters each process reports at exit (HAKMEM_STATS), so a test passes only when the program
+worked *and* hakmem served its allocations.
+
+Usage: preload_tests.py --lib libhakmem.so --bin-dir DIR SCENARIO
+"""
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+STATS_PREFIX = "hakmem-stats: "
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+def parse_stats(text):
+    """Every stats line in text, parsed: one per process that exited normally."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(STATS_PREFIX):
+            lines.append(json.loads(line[len(STATS_PREFIX):]))
+    return lines
+
+
+class Runner:
+    def __init__(self, lib, bin_dir, tmp):
+        self.lib = lib
+        self.bin_dir = bin_dir
+        self.tmp = tmp
+        self.runs = 0
+
+    def env(self, extra=None, preload=True):
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("HAKMEM_") and k != "LD_PRELOAD"}
+        env["LC_ALL"] = "C"
+        if preload:
+            env["LD_PRELOAD"] = self.lib
+            env["HAKMEM_STATS"] = "1"
+        env.update(extra or {})
+        return env
+
+    def run(self, cmd, extra_env=None, cwd=None, timeout=120, check=True):
+        """Runs cmd preloaded, stats to a file of its own; returns (stdout, stderr, stats)."""
+        self.runs += 1
+        stats_file = os.path.join(self.tmp, "stats-%d.log" % self.runs)
+        env = self.env(extra_env)
+        env["HAKMEM_STATS_FILE"] = stats_file
+        proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, timeout=timeout)
+        out = proc.stdout.decode(errors="replace")
+        err = proc.stderr.decode(errors="replace")
+        if check and proc.returncode != 0:
+            raise Failure("%s exited with %d\nstdout:\n%s\nstderr:\n%s"
+                          % (cmd, proc.returncode, out[-3000:], err[-3000:]))
+        stats = []
+        if os.path.exists(stats_file):
+            with open(stats_file) as f:
+                stats = parse_stats(f.read())
+        return out, err, stats
+
+    def bin(self, name):
+        return os.path.join(self.bin_dir, name)
+
+
+def counters_of(stats, program=None):
+    chosen = [s for s in stats if program is None or s["program"] == program]
+    expect(chosen, "no stats line%s in %s" % (" for " + program if program else "", stats))
+    return chosen
+
+
+def expect_served(stats, program=None, **minimums):
+    """Every (matching) process allocated through hakmem; the sum of each named counter over
+    them reaches its minimum."""
+    chosen = counters_of(stats, program)
+    for s in chosen:
+        expect(s["counters"]["mallocs"] > 0, "hakmem served nothing in %s" % s)
+    for name, minimum in minimums.items():
+        total = sum(s["counters"][name] for s in chosen)
+        expect(total >= minimum, "%s = %d, expected >= %d (%s)" % (name, total, minimum, chosen))
+    return chosen
+
+
+# ---- scenarios ----------------------------------------------------------------------------
+
+
+def scenario_edge_cases(r):
+    out, _, stats = r.run([r.bin("override_edge_cases")])
+    expect("edge cases: all checks passed" in out, out)
+    expect_served(stats, mallocs=100)
+
+
+def scenario_new_delete(r):
+    out, _, stats = r.run([r.bin("override_new_delete_forms")])
+    expect("operator new/delete: all checks passed" in out, out)
+    expect_served(stats, mallocs=180, large_allocs=50)
+
+
+def scenario_cross_thread(r):
+    out, _, stats = r.run([r.bin("override_cross_thread_frees")])
+    # Same line as glibc malloc gives: the result depends on the data only.
+    plain = subprocess.run([r.bin("override_cross_thread_frees")], env=r.env(preload=False),
+                           capture_output=True, check=True, timeout=120).stdout.decode()
+    expect(out == plain and out.startswith("objects 180000 corrupt 0 "),
+           "preloaded %r, plain %r" % (out, plain))
+    expect_served(stats, mallocs=180000, frees_remote=100000, heaps_created=4)
+
+
+def scenario_free_only_threads(r):
+    out, _, stats = r.run([r.bin("override_free_only_threads")])
+    expect(out.strip() == "freed 200000 blocks in 4 free-only threads, corrupt 0", out)
+    # Nearly every block allocated by main is freed by another thread.
+    expect_served(stats, mallocs=200000, frees_remote=180000, large_frees=40)
+
+
+def scenario_fork_exec(r):
+    out, _, stats = r.run([r.bin("override_fork_exec")], timeout=60)
+    lines = out.splitlines()
+    for n in range(3):
+        expect("fork child %d ok" % n in lines, out)
+        expect("exec child %d ok" % n in lines, out)
+    expect("system child ok" in lines and "parent: 0 failures" in lines, out)
+    # The parent, three forked children and three exec'd ones (all this program), plus echo
+    # from system() (sh leaves with _exit): each reports counters of its own.
+    pids = {s["pid"] for s in stats}
+    expect(len(pids) == len(stats), "duplicate pids in %s" % stats)
+    ours = counters_of(stats, "override_fork_exec")
+    expect(len(ours) >= 7, "expected 7 processes of the program, got %d" % len(ours))
+    expect_served(ours, mallocs=7 * 1000)
+    expect_served(stats, "echo")
+
+
+def scenario_python(r):
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "py_threads.py")
+    # PYTHONMALLOC=malloc: every Python object goes through malloc, not only the big ones.
+    out, _, stats = r.run(["/usr/bin/python3", script], extra_env={"PYTHONMALLOC": "malloc"})
+    plain = subprocess.run(["/usr/bin/python3", script], env=r.env(preload=False),
+                           capture_output=True, check=True, timeout=120).stdout.decode()
+    expect(out == plain and out.count("12000 items sha256") == 4,
+           "preloaded:\n%s\nplain:\n%s" % (out, plain))
+    expect_served(stats, "python3", mallocs=500000, frees_remote=10000, heaps_created=8)
+
+
+def scenario_git(r):
+    home = os.path.join(r.tmp, "home")
+    origin = os.path.join(r.tmp, "origin")
+    clone = os.path.join(r.tmp, "clone")
+    os.makedirs(home)
+    env = {"HOME": home, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0",
+           "GIT_AUTHOR_NAME": "Hak Mem", "GIT_AUTHOR_EMAIL": "hak@example.com",
+           "GIT_COMMITTER_NAME": "Hak Mem", "GIT_COMMITTER_EMAIL": "hak@example.com"}
+    stats = []
+
+    def git(*args, cwd=None):
+        out, _, s = r.run(["git"] + list(args), extra_env=env, cwd=cwd)
+        stats.extend(s)
+        return out
+
+    git("init", "-q", "-b", "main", origin)
+    rng = random.Random(8)
+    for n in range(1, 6):
+        for k in range(20):
+            with open(os.path.join(origin, "file%02d.txt" % k), "a") as f:
+                f.write("commit %d file %d %s\n" % (n, k, rng.getrandbits(4096)))
+        git("add", "-A", cwd=origin)
+        git("commit", "-q", "-m", "change number %d" % n, cwd=origin)
+    clone_stats_start = len(stats)
+    git("clone", "-q", "file://" + origin, clone)  # the transport: upload-pack, index-pack
+    clone_stats = stats[clone_stats_start:]
+    log = git("log", "--format=%s", cwd=clone)
+    expect(log.splitlines() == ["change number %d" % n for n in range(5, 0, -1)], log)
+    shown = git("show", "HEAD~2:file07.txt", cwd=clone)
+    expect(shown.startswith("commit 1 file 7 ") and "commit 3 file 7 " in shown, shown)
+    git("fsck", "--strict", "--no-progress", cwd=clone)
+    # The clone ran git, upload-pack and index-pack (at least) as separate preloaded processes.
+    expect(len(clone_stats) >= 3, "clone: %d processes reported stats" % len(clone_stats))
+    expect_served(stats, mallocs=1000)
+
+
+def scenario_sort(r):
+    path = os.path.join(r.tmp, "input.txt")
+    rng = random.Random(50)
+    # 50 MiB and more: lines of 48 random hex digits.
+    data = rng.randbytes(25 << 20).hex()
+    lines = [data[i:i + 48] for i in range(0, len(data), 48)]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    expect(os.path.getsize(path) >= 50 << 20, "input too small")
+    out, _, stats = r.run(["sort", "--parallel=2", "-S", "256M", path])
+    lines.sort()
+    expect(out == "\n".join(lines) + "\n", "sort output differs from the expected order")
+    expect_served(stats, "sort", large_allocs=1)
+
+
+def scenario_cmake(r):
+    out, _, stats = r.run(["cmake", "--version"],
+                          extra_env={"HAKMEM_ROUTE": "P", "HAKMEM_PURGE_DELAY_MS": "25"})
+    expect(re.match(r"cmake version \d+\.\d+\.\d+", out), out)
+    expect_served(stats, "cmake", mallocs=10)
+    options = counters_of(stats, "cmake")[0]["options"]
+    # Route and options come from the HAKMEM_* environment.
+    expect(options["route"] == "P" and options["purge_delay_ms"] == 25, options)
+    out, _, stats = r.run(["cmake", "-E", "capabilities"])
+    expect("generators" in json.loads(out), out)
+    expect_served(stats, "cmake")
+
+
+def scenario_ls_stderr(r):
+    """Stats on stderr (no HAKMEM_STATS_FILE), from a program that closes its stderr before
+    exit (coreutils do); a bad option is reported and ignored."""
+    for name in ("alpha", "beta", "gamma"):
+        open(os.path.join(r.tmp, name), "w").close()
+    env = r.env({"HAKMEM_MIN_REMOTE_COUNT": "999999"})
+    proc = subprocess.run(["ls", "-la", r.tmp], env=env, capture_output=True, timeout=60)
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    expect(proc.returncode == 0, err)
+    for name in ("alpha", "beta", "gamma"):
+        expect(re.search(r" %s$" % name, out, re.M), out)
+    expect("hakmem: ignoring HAKMEM_MIN_REMOTE_COUNT=999999" in err, err)
+    stats = parse_stats(err)
+    expect(len(stats) == 1, err)
+    expect_served(stats, "ls")
+    expect(stats[0]["options"]["min_remote_count"] == 8, stats)
+
+
+def scenario_exports(r):
+    """The library exports the malloc family, operator new/delete and hak_*, nothing else,
+    and has no dynamic initialisers: hakmem must work before any constructor runs."""
+    dynamic = subprocess.run(["nm", "-D", "--defined-only", r.lib], capture_output=True,
+                             check=True, text=True).stdout.split()
+    exported = {w for w in dynamic if not re.fullmatch(r"[0-9a-f]+|[A-Za-z]", w)}
+    required = {"malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
+                "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size",
+                "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t",
+                "_ZnwmSt11align_val_t", "_ZnamSt11align_val_t",
+                "_ZnwmSt11align_val_tRKSt9nothrow_t", "_ZnamSt11align_val_tRKSt9nothrow_t",
+                "_ZdlPv", "_ZdaPv", "_ZdlPvRKSt9nothrow_t", "_ZdaPvRKSt9nothrow_t",
+                "_ZdlPvm", "_ZdaPvm", "_ZdlPvSt11align_val_t", "_ZdaPvSt11align_val_t",
+                "_ZdlPvSt11align_val_tRKSt9nothrow_t", "_ZdaPvSt11align_val_tRKSt9nothrow_t",
+                "_ZdlPvmSt11align_val_t", "_ZdaPvmSt11align_val_t",
+                "hak_malloc", "hak_free", "hak_counters_get", "hak_counters_json"}
+    expect(required <= exported, "missing exports: %s" % sorted(required - exported))
+    allowed = re.compile(r"(malloc|free|calloc|realloc|reallocarray|posix_memalign|"
+                         r"aligned_alloc|memalign|valloc|pvalloc|malloc_usable_size|"
+                         r"free_sized|free_aligned_sized|__libc_\w+|_Z(nw|na|dl|da)\w+|hak_\w+)")
+    extra = sorted(w for w in exported if not allowed.fullmatch(w))
+    expect(not extra, "unexpected exports: %s" % extra)
+    local = subprocess.run(["nm", r.lib], capture_output=True, check=True, text=True).stdout
+    expect("_GLOBAL__sub_I" not in local,
+           "dynamic initialisers in libhakmem.so: they would run after the first malloc")
+
+
+SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items()
+             if name.startswith("scenario_")}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lib", required=True, help="path of libhakmem.so")
+    parser.add_argument("--bin-dir", required=True, help="directory of the test programs")
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="hakmem-preload-")
+    try:
+        SCENARIOS[args.scenario](Runner(os.path.abspath(args.lib), args.bin_dir, tmp))
+    except Failure as e:
+        print("FAILED %s: %s" % (args.scenario, e))
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("passed %s" % args.scenario)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
