@@ -97,6 +97,8 @@ Heap* find_ready_heap(size_t cls, bool want_dead, const Heap* self, uint32_t* cu
 // ---- thread heaps ----------------------------------------------------------------------
 
 extern constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exec")));
+// Set when the thread's exit handler gave its heap back (see heap_for_free in api.cpp).
+extern constinit thread_local bool t_heap_released __attribute__((tls_model("initial-exec")));
 Heap* heap_acquire();  // creates or reuses a heap for the calling thread
 Heap* heap_at(uint32_t index);
 Heap* heaps_all();  // list through Heap::all_next, for counter sums

@@ -15,6 +15,7 @@
 namespace hakmem {
 
 constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
+constinit thread_local bool t_heap_released __attribute__((tls_model("initial-exec"))) = false;
 GlobalCounters g_global_counters;
 
 namespace {
@@ -33,6 +34,7 @@ void on_thread_exit(void* value) {
   auto* heap = static_cast<Heap*>(value);
   if (heap == nullptr) return;
   t_heap = nullptr;
+  t_heap_released = true;
   heap->abandon();
   heap->dead.store(true, std::memory_order_seq_cst);
   g_masks.set_dead(heap->index, true);
