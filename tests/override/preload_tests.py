@@ -142,6 +142,14 @@ def scenario_fork_exec(r):
     expect_served(stats, "echo")
 
 
+def scenario_thread_exit(r):
+    out, _, stats = r.run([r.bin("override_thread_exit")])
+    expect(out.strip() == "2000 threads exited", out)
+    # One thread at a time: heaps are recycled, whatever runs after hakmem's exit handler.
+    (s,) = expect_served(stats, mallocs=4 * 2000, heaps_reused=2000)
+    expect(s["counters"]["heaps_created"] <= 4, "a heap per thread: %s" % s["counters"])
+
+
 def scenario_python(r):
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "py_threads.py")
     # PYTHONMALLOC=malloc: every Python object goes through malloc, not only the big ones.
