@@ -29,7 +29,8 @@ Connection::Connection(asio::ip::tcp::socket socket, IoThread& home, ServerCore&
       core_(core),
       parser_(*core.arena, parser_limits(core.config)),
       authenticated_(core.config.requirepass.empty()),
-      last_activity_(std::chrono::steady_clock::now()) {
+      last_activity_(std::chrono::steady_clock::now()),
+      linger_timer_(home.io) {
   core_.connections_current.fetch_add(1, std::memory_order_relaxed);
   core_.connections_total.fetch_add(1, std::memory_order_relaxed);
 }
@@ -38,8 +39,9 @@ Connection::~Connection() {
   // Runs on the I/O thread or at shutdown; by then nothing else refers to this connection.
   for (Reply* reply : pending_) reply_destroy(reply, *core_.arena);
   for (Reply* reply : batch_) reply_destroy(reply, *core_.arena);
-  request_destroy(stalled_, *core_.arena);
+  for (Waiting& w : waiting_) request_destroy(w.request, *core_.arena);
   if (!closed_) core_.connections_current.fetch_sub(1, std::memory_order_relaxed);
+  if (lingering_) core_.connections_lingering.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Connection::start() {
@@ -50,21 +52,60 @@ void Connection::start() {
 }
 
 void Connection::close() {
-  if (closed_) return;
-  closed_ = true;
-  core_.connections_current.fetch_sub(1, std::memory_order_relaxed);
+  finish(false);
+}
+void Connection::close_gracefully() {
+  finish(true);
+}
+
+void Connection::finish(bool graceful) {
+  if (!closed_) {
+    closed_ = true;
+    core_.connections_current.fetch_sub(1, std::memory_order_relaxed);
+    for (Reply*& reply : pending_) {
+      reply_destroy(reply, *core_.arena);
+      reply = nullptr;  // replies still at a worker are freed when they arrive (closed_)
+    }
+    for (Waiting& w : waiting_) request_destroy(w.request, *core_.arena);
+    waiting_.clear();
+    // Closing with unread input makes the kernel send a reset, which can discard replies not
+    // yet delivered; with nothing unread a plain close sends them, then FIN.
+    std::error_code ec;
+    bool unread = read_pos_ < read_len_ || socket_.available(ec) > 0 || ec;
+    if (graceful && unread && !writing_) {
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    }
+    if (graceful && unread && !writing_ && !ec) {
+      lingering_ = true;
+      core_.connections_lingering.fetch_add(1, std::memory_order_relaxed);
+      linger_timer_.expires_after(std::chrono::seconds(1));
+      linger_timer_.async_wait([self = shared_from_this()](const std::error_code& e) {
+        if (!e) self->close();
+      });
+      if (!reading_) linger_read();
+      return;
+    }
+  } else if (!lingering_) {
+    return;
+  }
+  if (lingering_) {
+    lingering_ = false;
+    core_.connections_lingering.fetch_sub(1, std::memory_order_relaxed);
+    linger_timer_.cancel();
+  }
   std::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  for (Reply*& reply : pending_) {
-    reply_destroy(reply, *core_.arena);
-    reply = nullptr;  // replies still at a worker are freed when they arrive (closed_)
-  }
-  request_destroy(stalled_, *core_.arena);
-  stalled_ = nullptr;
   // Keep ourselves alive until this call returns: the set may hold the last reference.
   auto self = shared_from_this();
   home_.connections.erase(self);
+}
+
+void Connection::linger_read() {
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](const std::error_code& ec, size_t n) { self->on_read(ec, n); });
 }
 
 void Connection::begin_drain() {
@@ -83,7 +124,7 @@ bool Connection::close_if_idle(std::chrono::steady_clock::time_point now,
 }
 
 bool Connection::input_blocked() const {
-  return closed_ || draining_ || close_after_.has_value() || stalled_ != nullptr ||
+  return closed_ || draining_ || close_after_.has_value() || waiting_for_room_ ||
          outstanding() >= core_.config.max_pipeline ||
          unsent_bytes_ >= core_.config.max_output_bytes;
 }
@@ -103,7 +144,10 @@ void Connection::pump() {
 
 void Connection::on_read(const std::error_code& ec, size_t n) {
   reading_ = false;
-  if (closed_) return;
+  if (closed_) {
+    if (lingering_) ec ? close() : linger_read();  // drop input until the client's FIN
+    return;
+  }
   if (ec) {
     if (ec != asio::error::eof) return close();
     eof_ = true;  // answer what was already sent, then close (like a half-closed pipe)
@@ -144,8 +188,8 @@ void Connection::dispatch(Request* request) {
   request->connection = shared_from_this();
   request->sequence = sequence;
   request->enqueued_ns = monotonic_ns();
-  stalled_ = request;
-  submit_stalled();
+  waiting_.push_back(Waiting{request, footprint_of(*request)});
+  submit_waiting();
 }
 
 // AUTH, QUIT and the authentication gate depend on connection state, so they are answered here,
@@ -183,20 +227,35 @@ bool Connection::handle_locally(Request* r, uint64_t sequence) {
   return false;
 }
 
-void Connection::submit_stalled() {
-  if (stalled_ == nullptr || closed_) return;
-  std::weak_ptr<Connection> weak = weak_from_this();
-  asio::io_context& io = home_.io;
-  bool queued = core_.pool->try_submit(stalled_, [weak, &io] {
-    // Called on a worker thread when the queue has room again.
-    asio::post(io, [weak] {
-      if (auto self = weak.lock()) {
-        self->submit_stalled();
-        self->pump();
-      }
+// Hands waiting requests to the workers, in order, while the next one cannot observe a request
+// of this connection that is still running and the worker queue has room.
+void Connection::submit_waiting() {
+  while (!waiting_.empty() && !waiting_for_room_ && !closed_) {
+    Waiting& next = waiting_.front();
+    for (const Running& r : running_) {
+      if (next.footprint.conflicts_with(r.footprint)) return;  // resumed by on_reply
+    }
+    // Read before submitting: a worker may run and free the request at once.
+    const uint64_t sequence = next.request->sequence;
+    std::weak_ptr<Connection> weak = weak_from_this();
+    asio::io_context& io = home_.io;
+    bool queued = core_.pool->try_submit(next.request, [weak, &io] {
+      // Called on a worker thread when the queue has room again.
+      asio::post(io, [weak] {
+        if (auto self = weak.lock()) {
+          self->waiting_for_room_ = false;
+          self->submit_waiting();
+          self->pump();
+        }
+      });
     });
-  });
-  if (queued) stalled_ = nullptr;  // the worker owns it now
+    if (!queued) {
+      waiting_for_room_ = true;  // also stops reading: a full queue is back-pressure
+      return;
+    }
+    running_.push_back(Running{sequence, std::move(next.footprint)});
+    waiting_.pop_front();  // the worker owns the request now
+  }
 }
 
 void Connection::deliver(std::shared_ptr<Connection> connection, uint64_t sequence, Reply* reply) {
@@ -208,7 +267,14 @@ void Connection::deliver(std::shared_ptr<Connection> connection, uint64_t sequen
 
 void Connection::on_reply(uint64_t sequence, Reply* reply) {
   if (closed_) return reply_destroy(reply, *core_.arena);
+  for (auto it = running_.begin(); it != running_.end(); ++it) {
+    if (it->sequence == sequence) {
+      running_.erase(it);
+      break;
+    }
+  }
   place_reply(sequence, reply);
+  submit_waiting();
   pump();
 }
 
@@ -252,14 +318,14 @@ void Connection::on_written(const std::error_code& ec) {
   if (closed_) return;
   if (ec) return close();
   last_activity_ = std::chrono::steady_clock::now();
-  if (close_after_ && write_sequence_ > *close_after_) return close();
+  if (close_after_ && write_sequence_ > *close_after_) return close_gracefully();
   flush_writes();
   pump();
 }
 
 void Connection::finish_if_done() {
   if (closed_ || writing_ || outstanding() > 0) return;
-  if (draining_ || (eof_ && read_pos_ == read_len_)) close();
+  if (draining_ || (eof_ && read_pos_ == read_len_)) close_gracefully();
 }
 
 }  // namespace hakmem::server

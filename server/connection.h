@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "footprint.h"
 #include "request.h"
 #include "resp_parser.h"
 #include "server_core.h"
@@ -40,7 +41,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Shutdown: stop reading; close once every request already read has been answered.
   void begin_drain();
+  // Closes now (errors, idle clients, forced shutdown).
   void close();
+  // Sends what is queued, then FIN; keeps reading (and dropping) input for a moment so that
+  // unread client bytes do not turn the close into a reset that would discard our last replies.
+  void close_gracefully();
   // Closes the connection when it made no progress for `timeout`; true if it did.
   bool close_if_idle(std::chrono::steady_clock::time_point now, std::chrono::seconds timeout);
 
@@ -50,7 +55,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool input_blocked() const;
   void dispatch(Request* request);
   bool handle_locally(Request* request, uint64_t sequence);
-  void submit_stalled();
+  void submit_waiting();
   void place_reply(uint64_t sequence, Reply* reply);
   void local_reply(uint64_t sequence, std::string_view bytes);
   void on_reply(uint64_t sequence, Reply* reply);
@@ -58,6 +63,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void flush_writes();
   void on_written(const std::error_code& ec);
   void finish_if_done();
+  void finish(bool graceful);
+  void linger_read();
   uint64_t outstanding() const { return next_sequence_ - write_sequence_; }
 
   asio::ip::tcp::socket socket_;
@@ -72,11 +79,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool eof_ = false;
   bool draining_ = false;
-  bool closed_ = false;
+  bool closed_ = false;     // no more requests or replies; counted out of connections_current
+  bool lingering_ = false;  // closed_, but the socket stays open until the client's FIN
   bool authenticated_;
   std::optional<uint64_t> close_after_;  // QUIT or a protocol error: close once this is written
 
-  Request* stalled_ = nullptr;  // parsed, sequenced, waiting for room in the worker queue
+  struct Waiting {
+    Request* request;
+    Footprint footprint;
+  };
+  struct Running {
+    uint64_t sequence;
+    Footprint footprint;
+  };
+  // Parsed and sequenced, not yet given to a worker: behind a conflicting running request of
+  // this connection, or behind a full worker queue (waiting_for_room_). In request order.
+  std::deque<Waiting> waiting_;
+  std::deque<Running> running_;  // at a worker; in request order
+  bool waiting_for_room_ = false;
   uint64_t next_sequence_ = 0;
   uint64_t write_sequence_ = 0;  // first sequence not yet handed to the socket
   std::deque<Reply*> pending_;   // replies for [write_sequence_, next_sequence_); null = not ready
@@ -84,6 +104,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<asio::const_buffer> batch_buffers_;
   size_t unsent_bytes_ = 0;  // ready or being written
   std::chrono::steady_clock::time_point last_activity_;
+  asio::steady_timer linger_timer_;
 };
 
 }  // namespace hakmem::server

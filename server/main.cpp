@@ -49,7 +49,9 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "hakmem-server: a RESP (Redis protocol) server on RocksDB, built to exercise hakmem"};
-  app.option_defaults()->always_capture_default();
+  // The last occurrence of a flag wins, so scripts can override defaults they pass.
+  app.option_defaults()->always_capture_default()->multi_option_policy(
+      CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--bind", config.bind, "Address to listen on");
   app.add_option("--port", config.port, "TCP port (0: any free port)");
   app.add_option("--port-file", port_file, "Write the bound port to this file once listening");
@@ -100,13 +102,6 @@ int main(int argc, char** argv) {
   hakmem::server::parse_fsync_policy(fsync, &config.store.fsync);
   config.store.block_cache_bytes = block_cache_mb << 20;
 
-  if (!is_loopback(config.bind) && config.requirepass.empty()) {
-    std::fprintf(stderr,
-                 "hakmem-server: WARNING: listening on %s without --requirepass: anyone who can "
-                 "reach this address can read and write every key\n",
-                 config.bind.c_str());
-  }
-
   // Signals are taken by sigwait in this thread only; every other thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -122,6 +117,12 @@ int main(int argc, char** argv) {
     server.start();
   } catch (const std::exception& e) {
     die(e.what());
+  }
+  if (!is_loopback(config.bind) && config.requirepass.empty()) {
+    std::fprintf(stderr,
+                 "hakmem-server: WARNING: listening on %s without --requirepass: anyone who can "
+                 "reach this address can read and write every key\n",
+                 config.bind.c_str());
   }
   if (!port_file.empty()) write_port_file(port_file, server.port());
   std::printf("hakmem-server listening on %s:%u (arena %s, store %s, workers %u, io-threads %u)\n",

@@ -216,7 +216,8 @@ void Server::stop() {
   // Requests already read get their replies; the deadline only guards against stuck clients.
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(core.config.shutdown_timeout_s);
-  while (core.connections_current.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while ((core.connections_current.load() > 0 || core.connections_lingering.load() > 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   m.on_every_io_thread([](IoThread& io) {

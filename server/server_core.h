@@ -28,6 +28,7 @@ struct ServerCore {
 
   std::atomic<uint64_t> connections_current{0};
   std::atomic<uint64_t> connections_total{0};
+  std::atomic<uint64_t> connections_lingering{0};  // closed, waiting for the client's FIN
   std::atomic<uint64_t> connections_rejected{0};
   std::atomic<uint64_t> disconnects_protocol{0};
   std::atomic<uint64_t> disconnects_idle{0};

@@ -1,5 +1,6 @@
 #include "stats.h"
 
+#include <algorithm>
 #include <bit>
 #include <fstream>
 #include <string>
@@ -42,7 +43,7 @@ LatencySummary LatencyHistogram::summary() const {
     uint64_t seen = 0;
     for (size_t i = 0; i < kBuckets; ++i) {
       seen += counts[i];
-      if (seen >= rank) return static_cast<double>(bucket_upper_ns(i)) / 1000.0;
+      if (seen >= rank) return std::min(static_cast<double>(bucket_upper_ns(i)) / 1000.0, s.max_us);
     }
     return s.max_us;
   };
