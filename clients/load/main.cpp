@@ -1,5 +1,8 @@
 // hakmem-load: drives a RESP server with a workload and reports throughput and latency.
-// Exit status: 0 ok, 1 server unreachable / connections lost / route switch failed, 2 usage.
+// Exit status: 0 ok, 1 server unreachable / connections lost / route switch failed, 2 usage,
+// 130 interrupted (SIGINT/SIGTERM; the partial results are still reported).
+#include <atomic>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 
@@ -11,6 +14,12 @@
 namespace hl = hakmem::load;
 
 namespace {
+
+std::atomic<bool> g_interrupted{false};  // lock-free, so a signal handler may store to it
+static_assert(std::atomic<bool>::is_always_lock_free);
+void on_interrupt(int) {
+  g_interrupted.store(true);
+}
 
 bool write_file(const std::string& path, const std::string& what, auto&& writer) {
   std::ofstream out(path);
@@ -40,6 +49,10 @@ int main(int argc, char** argv) {
     run.switcher = switcher.get();
   }
   if (!options.quiet) run.progress = &std::cerr;
+  // Ctrl-C ends the run early; what was measured is still reported.
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  run.interrupt = &g_interrupted;
 
   const hl::RunResult result = hl::run_load(run);
   if (!result.connect_error.empty()) {
@@ -62,5 +75,6 @@ int main(int argc, char** argv) {
     std::cerr << "hakmem-load: " << result.failure << "\n";
     return 1;
   }
+  if (result.interrupted) return 130;
   return ok ? 0 : 1;
 }

@@ -108,7 +108,7 @@ json report_json(const ReportConfig& c, const RunResult& r) {
     });
   }
   doc["series"] = std::move(series);
-  doc["status"] = r.failure.empty() ? "ok" : "failed";
+  doc["status"] = !r.failure.empty() ? "failed" : r.interrupted ? "interrupted" : "ok";
   doc["failure"] = r.failure;
   return doc;
 }

@@ -107,6 +107,11 @@ RunResult run_load(const RunConfig& config) {
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const auto now = Clock::now();
+    const bool interrupted = config.interrupt && config.interrupt->load();
+    if (interrupted && !warm) {
+      result.interrupted = true;
+      break;
+    }
     if (!warm) {
       if (now < measure_from) continue;
       warm = true;
@@ -118,7 +123,7 @@ RunResult run_load(const RunConfig& config) {
     const bool phase_over = ends[phase] != Clock::duration::max() && since >= ends[phase];
     const bool limit = engine.limit_reached();
     const bool dead = engine.live_connections() == 0;
-    if (phase_over || limit || dead) {
+    if (phase_over || limit || dead || interrupted) {
       // Phase boundaries are cut at their scheduled time; a 5 ms tick adds that much jitter.
       cut(now, false);
       if (!result.phases.empty())
@@ -126,6 +131,10 @@ RunResult run_load(const RunConfig& config) {
             seconds(now - measure_from) - result.phases[phase].start_s;
       if (dead) {
         result.failure = "every connection to the server was lost";
+        break;
+      }
+      if (interrupted) {
+        result.interrupted = true;
         break;
       }
       if (limit || phase + 1 >= ends.size()) break;

@@ -2,6 +2,7 @@
 // --phases with a route switch at each boundary), cut into one-second intervals.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -20,8 +21,9 @@ struct RunConfig {
   uint64_t requests = 0;  // 0 = no limit
   uint64_t preload = 0;   // --load
   std::vector<PhaseSpec> phases;
-  RouteSwitcher* switcher = nullptr;  // required when phases are given
-  std::ostream* progress = nullptr;   // a line per second, or nullptr
+  RouteSwitcher* switcher = nullptr;             // required when phases are given
+  std::ostream* progress = nullptr;              // a line per second, or nullptr
+  const std::atomic<bool>* interrupt = nullptr;  // set (e.g. by SIGINT) to end the run early
 };
 
 // One point of the per-second series (the last one, or one cut by a phase boundary, can be
@@ -46,6 +48,7 @@ struct RunResult {
   std::string connect_error;  // set when the server was unreachable: nothing ran
   std::string failure;        // set when the run stopped early (connections lost, RPC failed)
   bool started = false;       // the load ran (false: it failed during the preload or before)
+  bool interrupted = false;   // ended early by RunConfig::interrupt
   double preload_s = 0;
   uint64_t preload_records = 0;
   Stats preload;

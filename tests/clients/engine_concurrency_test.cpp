@@ -2,6 +2,8 @@
 // together (also under ThreadSanitizer): a short multi-threaded run loses no reply.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "fake_resp_server.hpp"
 #include "runner.hpp"
 
@@ -49,4 +51,27 @@ TEST(EngineConcurrency, OpenLoopWorkloadDAcrossThreads) {
   // 2000/s for 0.6 s: the schedule, not the server, sets the pace.
   EXPECT_GT(r.total.ops, 600u);
   EXPECT_LT(r.total.ops, 1800u);
+}
+
+TEST(EngineConcurrency, LostServerEndsTheRunWithAFailure) {
+  auto server =
+      std::make_unique<hl::testing::FakeRespServer>(hl::testing::FakeRespServer::Options{});
+  hl::RunConfig c;
+  c.engine.port = server->port();
+  c.engine.threads = 2;
+  c.engine.connections = 4;
+  c.warmup_s = 0;
+  c.duration_s = 30;
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    server.reset();  // closes every client connection
+  });
+  const auto r = hl::run_load(c);
+  killer.join();
+  EXPECT_NE(r.failure.find("lost"), std::string::npos) << r.failure;
+  EXPECT_LT(r.duration_s, 10.0);
+  EXPECT_GT(r.total.ops, 0u);
+  const auto it = r.total.errors.find("disconnected");
+  ASSERT_NE(it, r.total.errors.end());
+  EXPECT_EQ(it->second, 4u);  // once per connection
 }
