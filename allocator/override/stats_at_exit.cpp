@@ -98,12 +98,28 @@ void write_stderr(const char* text, size_t len) {
   }
 }
 
-// Runs before libhakmem's destructor; only reads the environment.
+// The environment as the program started (it may change or clear it later).
 __attribute__((constructor)) void read_stats_env() {
   const char* stats = getenv("HAKMEM_STATS");
   g_enabled = stats != nullptr && *stats != '\0' && strcmp(stats, "0") != 0;
   const char* path = getenv("HAKMEM_STATS_FILE");
-  if (path != nullptr && strlen(path) < sizeof g_path) strcpy(g_path, path);
+  if (g_enabled && path != nullptr && *path != '\0') {
+    // Checked now, while stderr is surely open to say so; stderr is the fallback.
+    int fd = strlen(path) < sizeof g_path
+                 ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)
+                 : (errno = ENAMETOOLONG, -1);
+    if (fd >= 0) {
+      close(fd);
+      // Absolute, for a program that changes its working directory (git -C does).
+      if (realpath(path, g_path) == nullptr) strcpy(g_path, path);
+    } else {
+      char msg[256];
+      snprintf(msg, sizeof msg,
+               "hakmem: cannot open HAKMEM_STATS_FILE=%.100s: %s; stats go to stderr\n", path,
+               strerror(errno));
+      write_all(2, msg, strlen(msg));
+    }
+  }
   // Only when asked for stats on stderr; far above the fds a program expects to get next.
   if (g_enabled && g_path[0] == '\0') {
     g_stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, 200);

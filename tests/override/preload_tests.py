@@ -243,6 +243,28 @@ def scenario_ls_stderr(r):
     expect(stats[0]["options"]["min_remote_count"] == 8, stats)
 
 
+def scenario_stats_file(r):
+    """HAKMEM_STATS_FILE: a relative path is kept across a chdir (git -C), lines append; a
+    path that cannot be opened is reported at start and the stats go to stderr."""
+    sub = os.path.join(r.tmp, "sub")
+    os.makedirs(sub)
+    env = r.env({"HAKMEM_STATS_FILE": "stats.log"})
+    for _ in range(2):
+        subprocess.run(["git", "-C", "sub", "--version"], env=env, cwd=r.tmp, check=True,
+                       capture_output=True, timeout=60)
+    expect(not os.path.exists(os.path.join(sub, "stats.log")), "stats followed the chdir")
+    with open(os.path.join(r.tmp, "stats.log")) as f:
+        stats = parse_stats(f.read())
+    expect(len(stats) == 2, stats)
+    expect_served(stats, "git")
+
+    env = r.env({"HAKMEM_STATS_FILE": os.path.join(r.tmp, "missing", "stats.log")})
+    proc = subprocess.run(["ls", r.tmp], env=env, capture_output=True, timeout=60, text=True)
+    expect(proc.returncode == 0 and "sub" in proc.stdout.split(), proc.stdout)
+    expect("hakmem: cannot open HAKMEM_STATS_FILE=" in proc.stderr, proc.stderr)
+    expect_served(parse_stats(proc.stderr), "ls")
+
+
 def scenario_exports(r):
     """The library exports the malloc family, operator new/delete and hak_*, nothing else,
     and has no dynamic initialisers: hakmem must work before any constructor runs."""
