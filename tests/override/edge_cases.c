@@ -213,6 +213,16 @@ static void test_aligned_alloc(void) {
   }
   errno = 0;
   CHECK(aligned_alloc(64, opaque(SIZE_MAX - 10)) == NULL && errno == ENOMEM);
+  /* Alignments no address space can honour fail cleanly, like glibc. */
+  size_t huge_alignments[] = {(size_t)1 << 63, (size_t)1 << 62, (size_t)1 << 48};
+  for (size_t i = 0; i < sizeof huge_alignments / sizeof huge_alignments[0]; ++i) {
+    errno = 0;
+    CHECK(aligned_alloc(opaque(huge_alignments[i]), 100) == NULL && errno == ENOMEM);
+    void* out = (void*)0x1;
+    CHECK(posix_memalign(&out, opaque(huge_alignments[i]), 100) == ENOMEM && out == (void*)0x1);
+    errno = 0;
+    CHECK(memalign(opaque(huge_alignments[i]), 100) == NULL && errno == ENOMEM);
+  }
 }
 
 static void test_memalign(void) {
@@ -281,7 +291,17 @@ static void test_libc_aliases(void) {
   free(p);
 }
 
+/* Before main and before most constructors: dlsym and dlerror allocate (the error message)
+ * and free (the previous one) through whatever malloc is in place, here hakmem. */
+static const char* g_early_error;
+__attribute__((constructor)) static void early_dl_calls(void) {
+  dlsym(RTLD_DEFAULT, "hakmem_missing_symbol_1");
+  dlsym(RTLD_DEFAULT, "hakmem_missing_symbol_2"); /* frees the first message */
+  g_early_error = dlerror();
+}
+
 int main(void) {
+  CHECK(g_early_error != NULL && strstr(g_early_error, "hakmem_missing_symbol_2") != NULL);
   check_preloaded();
   hak_counters start, end;
   counters_get(&start);
