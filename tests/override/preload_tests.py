@@ -109,13 +109,16 @@ def scenario_new_delete(r):
 
 
 def scenario_cross_thread(r):
-    out, _, stats = r.run([r.bin("override_cross_thread_frees")])
     # Same line as glibc malloc gives: the result depends on the data only.
     plain = subprocess.run([r.bin("override_cross_thread_frees")], env=r.env(preload=False),
                            capture_output=True, check=True, timeout=120).stdout.decode()
-    expect(out == plain and out.startswith("objects 180000 corrupt 0 "),
-           "preloaded %r, plain %r" % (out, plain))
-    expect_served(stats, mallocs=180000, frees_remote=100000, heaps_created=4)
+    expect(plain.startswith("objects 180000 corrupt 0 "), plain)
+    for route in ("S", "P", "CDA"):  # the route comes from the environment
+        out, _, stats = r.run([r.bin("override_cross_thread_frees")],
+                              extra_env={"HAKMEM_ROUTE": route})
+        expect(out == plain, "route %s: preloaded %r, plain %r" % (route, out, plain))
+        (s,) = expect_served(stats, mallocs=180000, frees_remote=100000, heaps_created=4)
+        expect(s["options"]["route"] == route, s["options"])
 
 
 def scenario_free_only_threads(r):
