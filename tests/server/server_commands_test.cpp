@@ -2,6 +2,7 @@
 // semantics, for every arena built in and both stores.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -162,6 +163,12 @@ TEST_P(CommandsTest, ConfigCommandInfoQuit) {
     EXPECT_NE(info.text.find("hakmem_route:S\r\n"), std::string::npos);
     EXPECT_NE(info.text.find("hakmem_page_reuse_rate:"), std::string::npos);
   }
+  if (store == "rocksdb") {
+    // With the hakmem arena RocksDB's block cache allocates from hakmem too.
+    std::string cache = arena == "hakmem" ? "hakmem" : "system";
+    EXPECT_NE(info.text.find("block_cache_allocator:" + cache + "\r\n"), std::string::npos);
+    EXPECT_NE(info.text.find("fsync:everysec\r\n"), std::string::npos);
+  }
   RespValue memory = client_->call({"INFO", "memory"});
   EXPECT_NE(memory.text.find("# Memory"), std::string::npos);
   EXPECT_EQ(memory.text.find("# Server"), std::string::npos);
@@ -188,6 +195,23 @@ TEST_P(CommandsTest, RequestsCrossThreadsThroughTheArena) {
   // Each request is freed by a worker and each reply by the I/O thread: both cross threads.
   EXPECT_GE(field("arena_cross_thread_frees"), 100);
   EXPECT_GT(field("arena_allocations"), 100);
+}
+
+TEST(RouteTest, RouteFlagReachesHakmem) {
+  const auto names = arena_names();
+  if (std::find(names.begin(), names.end(), "hakmem") == names.end()) {
+    GTEST_SKIP() << "built without the hakmem allocator";
+  }
+  for (const char* route : {"p", "CDA", "S"}) {
+    ServerProcess server({"--arena", "hakmem", "--route", route, "--store", "memory"});
+    ASSERT_TRUE(server.start()) << server.stderr_text();
+    RespClient client(server.port());
+    RespValue info = client.call({"INFO", "memory"});
+    std::string expected = std::string(route) == "p" ? "P" : route;
+    EXPECT_NE(info.text.find("hakmem_route:" + expected + "\r\n"), std::string::npos) << info.text;
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait_exit(), 0);
+  }
 }
 
 std::vector<Params> all_params() {
