@@ -87,7 +87,7 @@ INSTANTIATE_TEST_SUITE_P(Arenas, PipelineTest, ::testing::ValuesIn(arena_names()
 // A client that sends without ever reading: the server stops reading it instead of buffering
 // replies without bound, and keeps serving everyone else.
 TEST(BackPressureTest, ClientThatNeverReadsDoesNotGrowServerMemory) {
-  auto server = start_server({"--store", "memory", "--workers", "2"});
+  auto server = start_server({"--store", "memory", "--workers", "2", "--shutdown-timeout", "2"});
   RespClient setup(server->port());
   const std::string value(16 * 1024, 'v');
   ASSERT_EQ(setup.call({"SET", "big", value}).str(), "+OK");
