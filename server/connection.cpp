@@ -162,7 +162,18 @@ void Connection::on_read(const std::error_code& ec, size_t n) {
 void Connection::process_input() {
   while (read_pos_ < read_len_ && !input_blocked()) {
     size_t consumed = 0;
-    auto result = parser_.parse(read_buffer_.data() + read_pos_, read_len_ - read_pos_, &consumed);
+    RespParser::Result result;
+    try {
+      result = parser_.parse(read_buffer_.data() + read_pos_, read_len_ - read_pos_, &consumed);
+    } catch (const std::bad_alloc&) {
+      // The arena is exhausted: this client goes, the server and the others stay.
+      uint64_t sequence = next_sequence_++;
+      pending_.push_back(nullptr);
+      close_after_ = sequence;
+      read_pos_ = read_len_;
+      place_reply(sequence, reply_from_bytes(*core_.arena, "-ERR out of memory\r\n"));
+      return;
+    }
     read_pos_ += consumed;
     if (result == RespParser::Result::kRequest) {
       dispatch(parser_.take_request());

@@ -177,6 +177,9 @@ void Server::Impl::handle(Request* request) {
     reply = out.finish();
   } catch (const std::bad_alloc&) {
     reply = reply_from_bytes(arena, "-ERR out of memory\r\n");
+  } catch (const std::exception& e) {
+    // A bug, not bad input: answer it rather than take the whole server down.
+    reply = reply_from_bytes(arena, std::string("-ERR internal error: ") + e.what() + "\r\n");
   }
   core.latency.record(monotonic_ns() - request->enqueued_ns);
   std::shared_ptr<Connection> connection = std::move(request->connection);
