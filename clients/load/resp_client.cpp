@@ -271,10 +271,15 @@ class Connection {
     alive_ = false;
     if (!shared_.stopping.load()) {
       sink_.with([&](Stats& s) { ++s.errors[kind]; });
-      // Preload replies that will never come must not leave the preload waiting.
-      uint64_t lost_preload = 0;
-      for (const auto& p : in_flight_) lost_preload += p.preload;
+      // Replies that will never come must not leave the preload, or a --requests run whose
+      // budget they hold, waiting for them.
+      uint64_t lost_preload = 0, lost_recorded = 0;
+      for (const auto& p : in_flight_) {
+        lost_preload += p.preload;
+        lost_recorded += p.recorded && !p.preload;
+      }
       shared_.preload_answered.fetch_add(lost_preload);
+      shared_.completed.fetch_add(lost_recorded);
     }
     shared_.live.fetch_sub(1);
     in_flight_.clear();

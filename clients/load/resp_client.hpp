@@ -48,7 +48,8 @@ class LoadEngine {
   // Moves what every I/O thread recorded since the last call into `out`.
   void collect(Stats& out);
 
-  uint64_t completed() const;  // recorded operations answered so far (errors included)
+  // Recorded operations answered so far (errors included), or lost with their connection.
+  uint64_t completed() const;
   bool limit_reached() const;  // request_limit operations answered
   int live_connections() const;
 
