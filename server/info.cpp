@@ -94,16 +94,19 @@ std::string build_info(const std::vector<std::string>& sections, const StatsSnap
   if (want("memory")) {
     Section sec(out, "Memory");
     const ArenaReport& a = s.allocator;
-    sec.add("used_memory", a.bytes_in_use);
-    sec.add("used_memory_human", human_bytes(a.bytes_in_use));
+    const uint64_t used = s.used_memory();
+    sec.add("used_memory", used);
+    sec.add("used_memory_human", human_bytes(used));
     sec.add("used_memory_rss", s.rss_bytes);
     sec.add("used_memory_rss_human", human_bytes(s.rss_bytes));
     sec.add("used_memory_peak_rss", s.peak_rss_bytes);
     sec.add("used_memory_peak_rss_human", human_bytes(s.peak_rss_bytes));
-    double ratio = a.bytes_in_use ? static_cast<double>(s.rss_bytes) / a.bytes_in_use : 0.0;
+    double ratio = used ? static_cast<double>(s.rss_bytes) / static_cast<double>(used) : 0.0;
     sec.add("mem_fragmentation_ratio", fmt::format("{:.2f}", ratio));
     sec.add("mem_allocator", a.allocator);
+    sec.add("allocator_bytes_in_use", a.bytes_in_use);
     sec.add("allocator_bytes_committed", a.bytes_committed);
+    sec.add("system_malloc_bytes_in_use", s.system_malloc_bytes_in_use);
     if (!a.route.empty()) sec.add("hakmem_route", a.route);
     if (a.page_reuse_rate >= 0) {
       sec.add("hakmem_page_reuse_rate", fmt::format("{:.4f}", a.page_reuse_rate));

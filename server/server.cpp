@@ -266,6 +266,7 @@ StatsSnapshot Server::stats() const {
   s.service_latency = core.latency.summary();
   s.arena = arena_counters();
   if (core.arena) s.allocator = core.arena->report();
+  s.system_malloc_bytes_in_use = system_malloc_in_use();
   auto [rss, peak] = read_rss_bytes();
   s.rss_bytes = rss;
   s.peak_rss_bytes = peak;

@@ -1,5 +1,7 @@
 #include "stats.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <bit>
 #include <fstream>
@@ -52,6 +54,11 @@ LatencySummary LatencyHistogram::summary() const {
   s.p99_us = percentile(0.99);
   s.p999_us = percentile(0.999);
   return s;
+}
+
+uint64_t system_malloc_in_use() {
+  struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
 }
 
 std::pair<uint64_t, uint64_t> read_rss_bytes() {

@@ -48,11 +48,19 @@ struct StatsSnapshot {
   std::vector<std::pair<std::string, uint64_t>> command_counts;  // commands seen at least once
   uint64_t queue_depth = 0;
   uint64_t queue_capacity = 0;
-  LatencySummary service_latency;  // enqueue to reply ready, on a worker
-  ArenaCounters arena;             // what the server counted through its arena
-  ArenaReport allocator;           // what the allocator reports about itself
+  LatencySummary service_latency;           // enqueue to reply ready, on a worker
+  ArenaCounters arena;                      // what the server counted through its arena
+  ArenaReport allocator;                    // what the allocator reports about itself
+  uint64_t system_malloc_bytes_in_use = 0;  // glibc's malloc, used by RocksDB and others
   uint64_t rss_bytes = 0;
   uint64_t peak_rss_bytes = 0;
+
+  // Live bytes of the whole process: the arena's allocator plus glibc's malloc when the arena
+  // is another allocator (RocksDB's memtables and the memory store use malloc).
+  uint64_t used_memory() const {
+    return allocator.bytes_in_use +
+           (allocator.allocator == "system" ? 0 : system_malloc_bytes_in_use);
+  }
 };
 
 // The seam the admin layer (and INFO) reads through.
@@ -61,6 +69,9 @@ class ServerIntrospection {
   virtual ~ServerIntrospection() = default;
   virtual StatsSnapshot stats() const = 0;
 };
+
+// glibc malloc's live bytes (small chunks in use plus mmapped chunks).
+uint64_t system_malloc_in_use();
 
 // RSS and peak RSS (VmRSS / VmHWM) of this process in bytes; 0 when unavailable.
 std::pair<uint64_t, uint64_t> read_rss_bytes();
