@@ -4,6 +4,7 @@
 #include <asio.hpp>
 
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "connection.h"
@@ -24,6 +25,7 @@ struct Server::Impl {
   std::vector<Service> services;
   bool started = false;
   bool stopped = false;
+  std::mutex stop_mutex;  // stop() may race from a signal thread and an admin RPC
 
   void accept();
   void on_accept(const std::error_code& ec, asio::ip::tcp::socket socket, IoThread& target);
@@ -201,6 +203,7 @@ void Server::Impl::on_every_io_thread(const std::function<void(IoThread&)>& fn) 
 
 void Server::stop() {
   Impl& m = *impl_;
+  std::lock_guard lock(m.stop_mutex);
   if (!m.started || m.stopped) return;
   m.stopped = true;
   for (auto it = m.services.rbegin(); it != m.services.rend(); ++it) {

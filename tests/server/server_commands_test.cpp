@@ -85,9 +85,10 @@ TEST_P(CommandsTest, Expiry) {
   EXPECT_EQ(call({"SET", "short", "again", "NX"}), "+OK");  // an expired key is absent for NX
   EXPECT_EQ(call({"GET", "short"}), "$again");
   // INCR keeps the time to live; a plain SET clears it.
-  EXPECT_EQ(call({"SET", "n", "1", "PX", "100"}), "+OK");
+  // (a TTL long enough that a stalled machine cannot expire the key before the INCR)
+  EXPECT_EQ(call({"SET", "n", "1", "PX", "1000"}), "+OK");
   EXPECT_EQ(call({"INCR", "n"}), ":2");
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
   EXPECT_EQ(call({"GET", "n"}), "$nil");
   EXPECT_EQ(call({"SET", "m", "1", "PX", "100"}), "+OK");
   EXPECT_EQ(call({"SET", "m", "2"}), "+OK");

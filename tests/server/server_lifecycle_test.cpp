@@ -207,7 +207,13 @@ TEST(ShutdownTest, SecondSignalExitsAtOnceWithOne) {
   std::string gets;
   for (int i = 0; i < 4; ++i) gets += RespClient::encode({"GET", "big"});
   ASSERT_TRUE(stuck.send_raw(gets));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Wait until the four GETs ran: their 32 MiB of replies cannot all reach the client.
+  RespClient observer(server->port());
+  auto ran = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (observer.call({"INFO", "stats"}).text.find("cmd_get:4\r\n") == std::string::npos &&
+         std::chrono::steady_clock::now() < ran) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   server->signal(SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (server->stderr_text().find("shutting down") == std::string::npos &&
@@ -303,7 +309,7 @@ TEST(LimitsTest, MaxClients) {
 }
 
 TEST(LimitsTest, IdleClientsAreClosed) {
-  auto server = start_server({"--store", "memory", "--idle-timeout", "1"});
+  auto server = start_server({"--store", "memory", "--idle-timeout", "2"});
   RespClient idle(server->port());
   ASSERT_EQ(idle.call({"PING"}).str(), "+PONG");
   EXPECT_TRUE(idle.wait_closed(15000));
