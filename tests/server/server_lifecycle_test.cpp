@@ -296,6 +296,49 @@ TEST(LimitsTest, MalformedInputGetsErrorAndDisconnect) {
   EXPECT_EQ(stop_server(*server), 0);
 }
 
+// Garbage, truncated frames and valid requests from many clients at once, some of them
+// vanishing mid-frame: the server answers or disconnects each, and keeps serving.
+TEST(LimitsTest, RandomInputNeverCrashesOrHangsTheServer) {
+  auto server = start_server(
+      {"--store", "memory", "--workers", "3", "--io-threads", "2", "--max-request-bytes", "4096"});
+  uint64_t state = 7;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  const std::vector<std::string> pieces = {RespClient::encode({"SET", "k", "v"}),
+                                           RespClient::encode({"GET", "k"}),
+                                           RespClient::encode({"INCR", "n"}),
+                                           RespClient::encode({"MGET", "k", "n"}),
+                                           "*",
+                                           "$",
+                                           "\r\n",
+                                           "*2\r\n",
+                                           "$3\r\nGET\r\n",
+                                           "$-7\r\n",
+                                           "*99999999\r\n",
+                                           "PING\r\n",
+                                           "$100000\r\n",
+                                           std::string("\0\xff\x01", 3),
+                                           "*1\r\n$4\r\nPI",
+                                           "QUIT\r\n",
+                                           "SET a b EX 0\r\n"};
+  for (int round = 0; round < 200; ++round) {
+    RespClient client(server->port());
+    ASSERT_TRUE(client.connected()) << "round " << round;
+    std::string bytes;
+    int count = 1 + next() % 12;
+    for (int i = 0; i < count; ++i) bytes += pieces[next() % pieces.size()];
+    client.send_raw(bytes);
+    if (next() % 2) client.wait_closed(50);  // sometimes read a little before leaving
+  }
+  RespClient check(server->port());
+  EXPECT_EQ(check.call({"PING"}).str(), "+PONG");
+  EXPECT_EQ(check.call({"SET", "k", "final"}).str(), "+OK");
+  EXPECT_EQ(check.call({"GET", "k"}).str(), "$final");
+  EXPECT_EQ(stop_server(*server), 0) << server->stderr_text();
+}
+
 TEST(LimitsTest, MaxClients) {
   auto server = start_server({"--store", "memory", "--max-clients", "2"});
   RespClient a(server->port()), b(server->port());
