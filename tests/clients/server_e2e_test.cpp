@@ -43,7 +43,8 @@ class ServerE2E : public ::testing::Test {
 
   void TearDown() override {
     if (server_) {
-      EXPECT_EQ(server_->stop(), 0) << "hakmem-server did not exit cleanly";
+      EXPECT_EQ(server_->stop(), 0) << "hakmem-server did not exit cleanly:\n"
+                                    << hl::testing::slurp(dir_ / "server.log");
     }
     std::filesystem::remove_all(dir_);
   }
@@ -89,7 +90,11 @@ TEST_F(ServerE2E, OpenLoopKeepsTheRate) {
                              "--connections", "4", "--value-size", "pareto:4096"});
   ASSERT_TRUE(doc.contains("summary"));
   EXPECT_EQ(doc["summary"]["errors"], 0);
-  EXPECT_NEAR(doc["summary"]["ops_per_sec"].get<double>(), 2000.0, 300.0);
+  // The schedule caps the rate (a few requests of slack at the window's edges); on a loaded
+  // 2-core machine the client or server may fall behind it, so the floor is loose.
+  const double rate = doc["summary"]["ops_per_sec"].get<double>();
+  EXPECT_LE(rate, 2000.0 * 1.05);
+  EXPECT_GE(rate, 2000.0 * 0.5);
 }
 
 TEST_F(ServerE2E, PhasesSwitchTheServersRoute) {
