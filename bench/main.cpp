@@ -143,6 +143,15 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 100000000));
   idle->add_option("--turn-ms", ip.turn_ms, "length of a producer's turn")
       ->capture_default_str()->check(CLI::Range(1, 60000));
+  idle->add_option("--groups", ip.groups, "producer groups; each works one shift of the run, then idles")
+      ->capture_default_str()->check(CLI::Range(1, 256));
+  ip.hold = 10000;  // per consumer: frees lag about one burst behind
+  ip.queue = 4;
+  ip.min_size = 64;
+  for (auto [cmd, p] : {std::pair{prodcons, &pp}, std::pair{idle, &ip}}) {
+    cmd->add_option("--hold", p->hold, "objects each consumer holds before freeing the oldest")
+        ->capture_default_str()->check(CLI::Range(0, 100000000));
+  }
 
   CLI11_PARSE(app, argc, argv);
 

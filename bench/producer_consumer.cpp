@@ -1,8 +1,10 @@
 #include "producer_consumer.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <thread>
 #include <vector>
 
@@ -38,20 +40,29 @@ struct Consumers {
   std::vector<std::thread> threads;
   std::atomic<uint64_t> freed{0}, bad{0};
 
-  void start(uint32_t n, HandoffQueue& q, const AllocApi& a) {
+  void start(uint32_t n, HandoffQueue& q, const AllocApi& a, uint32_t hold) {
     for (uint32_t i = 0; i < n; ++i) {
-      threads.emplace_back([&] {
+      threads.emplace_back([&, hold] {
         std::vector<Object> batch;
+        std::deque<Object> held;
         uint64_t f = 0, b = 0;
+        auto release = [&](const Object& o) {
+          uint64_t seen;
+          memcpy(&seen, o.p, 8);
+          if (seen != tag(o)) ++b;
+          a.free(o.p);
+          ++f;
+        };
         while (q.pop(&batch)) {
           for (const Object& o : batch) {
-            uint64_t seen;
-            memcpy(&seen, o.p, 8);
-            if (seen != tag(o)) ++b;
-            a.free(o.p);
+            held.push_back(o);
+            if (held.size() > hold) {
+              release(held.front());
+              held.pop_front();
+            }
           }
-          f += batch.size();
         }
+        for (const Object& o : held) release(o);
         freed.fetch_add(f);
         bad.fetch_add(b);
       });
@@ -67,7 +78,7 @@ struct Consumers {
 ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& a) {
   HandoffQueue q(p.queue);
   Consumers consumers;
-  consumers.start(p.consumers, q, a);
+  consumers.start(p.consumers, q, a, p.hold);
   std::atomic<bool> stop{false};
   uint32_t range = p.max_size - p.min_size + 1;
   auto start = Clock::now();
@@ -98,20 +109,30 @@ ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& a) {
 ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& a) {
   HandoffQueue q(p.queue);
   Consumers consumers;
-  consumers.start(p.consumers, q, a);
+  consumers.start(p.consumers, q, a, p.hold);
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> turns{0};
   uint32_t range = p.max_size - p.min_size + 1;
   auto start = Clock::now();
   auto turn_len = std::chrono::milliseconds(p.turn_ms);
   std::vector<std::thread> producers;
+  // Turn t (turn_ms long) belongs to one producer. The run is split into one shift per
+  // group (producer i is in group i % groups); a group works only in its own shift, its
+  // members taking turns, and is idle for the rest of the run while its objects are freed.
+  uint32_t groups = std::max(1u, std::min(p.groups, p.producers));
+  double shift_turns = p.seconds * 1000.0 / groups / p.turn_ms;
+  auto owner_of = [&](uint64_t t) {
+    uint64_t group = std::min<uint64_t>(static_cast<uint64_t>(t / std::max(1.0, shift_turns)), groups - 1);
+    uint64_t members = (p.producers - group + groups - 1) / groups;
+    return static_cast<uint32_t>(group + groups * (t % members));
+  };
   for (uint32_t i = 0; i < p.producers; ++i) {
     producers.emplace_back([&, i] {
       Rng rng{p.seed * 1231ULL + i};
-      for (uint64_t turn = 0;; ++turn) {
-        // Turn k belongs to producer k % producers; the others sleep through it.
-        auto my_turn = start + turn_len * (turn * p.producers + i);
-        std::this_thread::sleep_until(my_turn);
+      uint64_t last_turn = static_cast<uint64_t>(p.seconds * 1000.0 / p.turn_ms) + 1;
+      for (uint64_t t = 0; t <= last_turn; ++t) {
+        if (owner_of(t) != i) continue;
+        std::this_thread::sleep_until(start + turn_len * t);
         if (stop.load()) return;
         for (uint32_t done = 0; done < p.burst; done += p.batch) {
           std::vector<Object> batch;

@@ -3,9 +3,12 @@
 // prodcons: producers allocate continuously and consumers free (xmalloc-test's shape); the
 // figure is frees per second.
 //
-// idle-owner: producers take turns. In its turn a producer allocates a burst and hands it to
-// the consumers, then goes idle for the other producers' turns while its objects are still
-// being freed. An owner-only policy (Route S) keeps every idle producer's pages for its next
+// idle-owner: the run is split into shifts, one per producer group; in its shift a group's
+// producers take turns, each turn a burst handed to the consumers. After its shift a group
+// stays idle while consumers (which hold objects a while, like requests in service) free
+// what it allocated. Consumers hold objects for
+// a while (a window, like requests in service), so an idle producer's objects are freed
+// while it sleeps. An owner-only policy (Route S) keeps every idle producer's pages for its next
 // turn; Route P lets the producer whose turn it is adopt them. The figure to watch is peak
 // committed memory.
 #pragma once
@@ -26,6 +29,8 @@ struct ProdConsParams {
   uint32_t queue = 64;     // batches in flight
   uint32_t burst = 20000;  // idle-owner: objects per turn
   uint32_t turn_ms = 20;   // idle-owner: length of a producer's turn
+  uint32_t hold = 0;       // objects each consumer keeps before freeing the oldest
+  uint32_t groups = 2;     // idle-owner: producer groups, each working one shift of the run
   uint32_t seed = 1;
 };
 
