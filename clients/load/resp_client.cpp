@@ -73,6 +73,10 @@ class Connection {
         timer_(io),
         generator_(shared.config.workload, &shared.workload, shared.config.seed,
                    static_cast<uint64_t>(index)),
+        // Its own stream, so the workload's sequence does not depend on how many preload
+        // records this connection happened to send.
+        preload_rng_(hw::Rng::stream(shared.config.seed, (uint64_t{1} << 32) + index)),
+        preload_sizes_(shared.config.workload.value_size),
         read_buf_(kReadChunk) {}
 
   void async_connect(const tcp::resolver::results_type& endpoints) {
@@ -140,7 +144,7 @@ class Connection {
     const uint64_t key = shared_.preload_next.fetch_add(1);
     if (key >= shared_.preload_target.load()) return false;
     const auto now = Clock::now();
-    write_set(key, generator_.next_value_size());
+    write_set(key, preload_sizes_.next(preload_rng_));
     in_flight_.push_back({hw::OpType::kInsert, key, now, now, true, false, true});
     return true;
   }
@@ -295,6 +299,8 @@ class Connection {
   bool alive_ = false;
   bool writing_ = false;
   hw::OpGenerator generator_;
+  hw::Rng preload_rng_;
+  hw::ValueSizeChooser preload_sizes_;
   std::optional<OpenLoopSchedule> schedule_;
   std::deque<Pending> in_flight_;
   std::string write_buf_, out_buf_, key_;

@@ -75,3 +75,33 @@ TEST(EngineConcurrency, LostServerEndsTheRunWithAFailure) {
   ASSERT_NE(it, r.total.errors.end());
   EXPECT_EQ(it->second, 4u);  // once per connection
 }
+
+// One connection and a seed fix the whole request stream: keys, operations and value sizes.
+TEST(EngineReproducibility, SameSeedSameRequests) {
+  auto requests = [](uint64_t seed) {
+    hl::testing::FakeRespServer server({.log_commands = true});
+    hl::RunConfig c;
+    c.engine.port = server.port();
+    c.engine.threads = 1;
+    c.engine.connections = 1;
+    c.engine.pipeline = 8;
+    c.engine.seed = seed;
+    c.engine.workload.kind = hw::WorkloadKind::kA;
+    c.engine.workload.keys = 1000;
+    std::string error;
+    EXPECT_TRUE(hw::ValueSizeSpec::parse("pareto", &c.engine.workload.value_size, &error));
+    c.preload = 50;
+    c.warmup_s = 0;
+    c.duration_s = 0;
+    c.requests = 400;
+    const auto r = hl::run_load(c);
+    EXPECT_EQ(r.total.ops, 400u);
+    auto log = server.command_log();
+    EXPECT_GE(log.size(), 450u);
+    log.resize(450);  // the preload and the limited run; later requests are cut by the stop
+    return log;
+  };
+  const auto first = requests(7);
+  EXPECT_EQ(first, requests(7));
+  EXPECT_NE(first, requests(8));
+}

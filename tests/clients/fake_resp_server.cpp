@@ -111,10 +111,21 @@ void FakeRespServer::serve(int fd) {
   ::close(fd);
 }
 
+std::vector<std::string> FakeRespServer::command_log() {
+  std::lock_guard lock(mu_);
+  return log_;
+}
+
 std::string FakeRespServer::answer(const std::vector<std::string_view>& args) {
   if (args.empty()) return "-ERR empty command\r\n";
   const std::string cmd(args[0]);
   std::lock_guard lock(mu_);
+  if (options_.log_commands) {
+    std::string entry = cmd;
+    if (args.size() > 1) entry.append(" ").append(args[1]);
+    if (args.size() > 2) entry.append(" ").append(std::to_string(args[2].size()));
+    log_.push_back(std::move(entry));
+  }
   if (cmd == "PING") return "+PONG\r\n";
   if (cmd == "SET" && args.size() >= 3) {
     data_[std::string(args[1])] = std::string(args[2]);

@@ -19,6 +19,7 @@ class FakeRespServer {
   struct Options {
     std::chrono::milliseconds delay{0};  // slept before answering each request
     uint64_t error_every = 0;            // 0 = never; else every Nth request gets -ERR
+    bool log_commands = false;           // keep "COMMAND key value-size" of every request
   };
 
   explicit FakeRespServer(Options options);
@@ -26,6 +27,7 @@ class FakeRespServer {
 
   uint16_t port() const { return port_; }
   uint64_t requests() const { return requests_.load(); }
+  std::vector<std::string> command_log();
 
  private:
   void accept_loop();
@@ -42,6 +44,7 @@ class FakeRespServer {
   std::vector<std::thread> workers_;
   std::vector<int> client_fds_;
   std::unordered_map<std::string, std::string> data_;
+  std::vector<std::string> log_;
 };
 
 }  // namespace hakmem::load::testing
