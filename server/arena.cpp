@@ -91,10 +91,12 @@ ArenaCounters arena_counters() {
 
 std::vector<std::string> arena_names() {
 #ifdef HAKMEM_SERVER_WITH_HAKMEM
-  return {"hakmem", "system"};
+  std::vector<std::string> names{"hakmem", "system"};
 #else
-  return {"system"};
+  std::vector<std::string> names{"system"};
 #endif
+  for (auto& peer : peer_arena_names()) names.push_back(peer);
+  return names;
 }
 
 std::string default_arena_name() {
@@ -116,6 +118,7 @@ std::unique_ptr<Arena> make_arena(std::string_view name, const ArenaOptions& opt
 #ifdef HAKMEM_SERVER_WITH_HAKMEM
   if (name == "hakmem") return make_hakmem_arena(options);
 #endif
+  if (auto peer = make_peer_arena(name, options)) return peer;
   std::string known;
   for (const auto& n : arena_names()) known += (known.empty() ? "" : ", ") + n;
   throw std::invalid_argument("unknown arena '" + std::string(name) + "' (built with: " + known +

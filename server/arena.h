@@ -72,5 +72,8 @@ std::unique_ptr<Arena> make_system_arena(const ArenaOptions& options);
 #ifdef HAKMEM_SERVER_WITH_HAKMEM
 std::unique_ptr<Arena> make_hakmem_arena(const ArenaOptions& options);
 #endif
+// arena_peers.cpp: jemalloc, mimalloc, tcmalloc; nullptr for another name.
+std::vector<std::string> peer_arena_names();
+std::unique_ptr<Arena> make_peer_arena(std::string_view name, const ArenaOptions& options);
 
 }  // namespace hakmem::server

@@ -62,7 +62,9 @@ int main(int argc, char** argv) {
   app.add_option("--queue-capacity", config.queue_capacity,
                  "Requests waiting for a worker before reading pauses")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));
-  app.add_option("--arena", config.arena, "Allocator for request and reply objects")
+  app.add_option("--arena", config.arena,
+                 "Allocator for request and reply objects (jemalloc: the process malloc, "
+                 "so start with LD_PRELOAD=libjemalloc.so.2; checked via mallctl)")
       ->check(CLI::IsMember(hakmem::server::arena_names()));
   app.add_option("--route", config.route, "hakmem route: S, P or CDA")
       ->check([](const std::string& v) {
