@@ -48,8 +48,9 @@ TEST(EngineConcurrency, OpenLoopWorkloadDAcrossThreads) {
   const auto r = short_run(server.port(), hw::WorkloadKind::kD, 2000);
   ASSERT_TRUE(r.failure.empty()) << r.failure;
   EXPECT_EQ(r.total.error_count(), 0u);
-  // 2000/s for 0.6 s: the schedule, not the server, sets the pace.
-  EXPECT_GT(r.total.ops, 600u);
+  // 2000/s for 0.6 s: the schedule, not the server, sets the pace (the floor is loose for a
+  // loaded machine; the ceiling is the schedule's).
+  EXPECT_GT(r.total.ops, 300u);
   EXPECT_LT(r.total.ops, 1800u);
 }
 

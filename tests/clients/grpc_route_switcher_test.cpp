@@ -53,7 +53,7 @@ TEST(GrpcRouteSwitcher, HakmemLoadPhasesSwitchRoutes) {
   EXPECT_EQ(doc["phases"][2]["route"], "P");
   for (const auto& p : doc["phases"]) {
     EXPECT_GT(p["ops"].get<uint64_t>(), 0u);
-    EXPECT_NEAR(p["duration_s"].get<double>(), 0.5, 0.15);
+    EXPECT_NEAR(p["duration_s"].get<double>(), 0.5, 0.3);
   }
   EXPECT_NE(r.out.find("phase 1 (route CDA"), std::string::npos) << r.out;
   std::filesystem::remove_all(dir);

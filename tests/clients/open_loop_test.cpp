@@ -82,7 +82,8 @@ TEST(OpenLoop, StalledServerShowsInCorrectedLatencyOnly) {
 
 TEST(OpenLoop, ServerWithinCapacityShowsNoQueueing) {
   hl::testing::FakeRespServer server({.delay = kDelay});
-  // 10 requests/s against a capacity of 20/s: nothing waits, both measures agree roughly.
+  // 10 requests/s against a capacity of 20/s: nothing waits, both measures agree roughly
+  // (the margin of four delays absorbs a client descheduled on a loaded machine).
   const auto r = run_against(server, 10.0, 1.5);
   ASSERT_TRUE(r.failure.empty()) << r.failure;
   const auto& s = r.total;
@@ -90,7 +91,7 @@ TEST(OpenLoop, ServerWithinCapacityShowsNoQueueing) {
   const double corrected = ms(s.latency.value_at_percentile(99));
   const double uncorrected = ms(s.uncorrected_latency.value_at_percentile(99));
   EXPECT_GE(uncorrected, 49.0);
-  EXPECT_LT(corrected, 3 * uncorrected);
+  EXPECT_LT(corrected, uncorrected + 4 * 50.0);
 }
 
 TEST(ClosedLoop, LatencyIsMeasuredFromTheSend) {

@@ -56,14 +56,14 @@ TEST(Phases, SwitchAtEachBoundaryAndReportEachPhase) {
   for (size_t i = 1; i < switcher.times.size(); ++i) {
     const double gap =
         std::chrono::duration<double>(switcher.times[i] - switcher.times[i - 1]).count();
-    EXPECT_NEAR(gap, i == 1 ? 0.8 : 0.6, 0.15) << i;
+    EXPECT_NEAR(gap, i == 1 ? 0.8 : 0.6, 0.25) << i;
   }
   ASSERT_EQ(r.phases.size(), 3u);
   uint64_t ops = 0;
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(r.phases[i].route, switcher.routes[i]);
-    EXPECT_NEAR(r.phases[i].start_s, 0.6 * static_cast<double>(i), 0.1);
-    EXPECT_NEAR(r.phases[i].duration_s, 0.6, 0.1);
+    EXPECT_NEAR(r.phases[i].start_s, 0.6 * static_cast<double>(i), 0.25);
+    EXPECT_NEAR(r.phases[i].duration_s, 0.6, 0.25);
     EXPECT_GT(r.phases[i].stats.ops, 0u);
     ops += r.phases[i].stats.ops;
   }
