@@ -1,0 +1,90 @@
+"""hakmem-bench rocksdb under LD_PRELOAD of each allocator: RocksDB's own allocations as workload."""
+
+import json
+import os
+import subprocess
+
+from . import allocators
+
+METRICS = ["ops_per_sec", "fill_ops_per_sec", "rss_peak_bytes", "rss_final_bytes"]
+
+
+def settings_text(args):
+    return "%d threads, %.1f s of reads while writing after the fill, %d reps" % (
+        2, args.rocksdb_seconds, args.rocksdb_reps)
+
+
+def bench_metrics(doc):
+    """Figures of one `hakmem-bench rocksdb --json` report."""
+    return {"ops_per_sec": doc["ops_per_sec"],
+            "fill_ops_per_sec": doc["extra"].get("fill_ops_per_sec"),
+            "rss_peak_bytes": doc["peak_rss"],
+            "rss_final_bytes": doc["final_rss"],
+            "page_reuse_rate": doc["page_reuse_rate"] if doc["page_reuse_rate"] >= 0 else None}
+
+
+def targets(config_names, build_dir):
+    """name -> environment additions, in the order given; notes for what cannot run."""
+    out, notes = {}, []
+    for name in config_names:
+        base = "hakmem" if name.startswith("hakmem") else name
+        try:
+            lib = allocators.preload_path(base, build_dir)
+        except LookupError as e:
+            notes.append("rocksdb: " + str(e))
+            continue
+        env = {"LD_PRELOAD": lib} if lib else {}
+        if base == "hakmem":
+            env["HAKMEM_ROUTE"] = name.split("-", 1)[1] if "-" in name else "S"
+        out[name] = env
+    return out, notes
+
+
+def run_all(args, bins, raw_dir, log):
+    bench = bins["bench"]
+    probe = subprocess.run([bench, "rocksdb", "--help"], capture_output=True) if os.access(
+        bench, os.X_OK) else None
+    if probe is None or probe.returncode != 0:
+        return [], ["rocksdb skipped: %s has no 'rocksdb' subcommand (not built)" % bench]
+    names = [a for a in args.allocs.split(",") if a]
+    envs, notes = targets(names, args.build)
+    for n in notes:
+        log("hakmem-compare: " + n)
+    runs = []
+    for rep in range(1, args.rocksdb_reps + 1):
+        for name, extra in envs.items():
+            rec = run_bench(bench, args, extra, os.path.join(raw_dir, "rocksdb-%s-%d.json" % (name, rep)))
+            rec.update(config=name, mode="rocksdb", rep=rep, env=extra)
+            status = ("%s ops/s, peak RSS %.1f MiB" % (round(rec["ops_per_sec"]),
+                                                        rec["rss_peak_bytes"] / 1048576.0)
+                      if rec["status"] == "ok" else "FAILED: " + rec["failure"][:300])
+            log("  [rocksdb %d/%d] %-9s %s" % (rep, args.rocksdb_reps, name, status))
+            runs.append(rec)
+    return runs, notes
+
+
+def run_bench(bench, args, extra_env, json_path):
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    env.update(extra_env)
+    cmd = [bench, "rocksdb", "--seconds", str(args.rocksdb_seconds), "--json"]
+    rec = {"status": "failed", "failure": "", "command": " ".join(cmd)}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                              timeout=120 + 10 * args.rocksdb_seconds)
+    except subprocess.TimeoutExpired:
+        rec["failure"] = "timed out"
+        return rec
+    with open(json_path, "w") as f:
+        f.write(proc.stdout)
+    if proc.returncode != 0:
+        rec["failure"] = "exit %d: %s" % (proc.returncode, proc.stderr.strip()[-500:])
+        return rec
+    try:
+        rec.update(bench_metrics(json.loads(proc.stdout.strip().splitlines()[-1])))
+    except (ValueError, KeyError, IndexError) as e:
+        rec["failure"] = "unreadable report (%s)" % e
+        return rec
+    rec["raw"] = os.path.basename(json_path)
+    rec["status"] = "ok"
+    return rec
