@@ -94,7 +94,7 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
   } else {
     std::vector<std::string> skipped;
     for (const auto& name : available_alloc_names(&skipped)) {
-      configs.push_back({name, name == "hakmem" ? route : ""});
+      configs.push_back({name, name == "hakmem" ? (route.empty() ? "S" : route) : ""});
     }
     for (const auto& note : skipped) fmt::print("note: skipping {}\n", note);
   }

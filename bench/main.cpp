@@ -23,7 +23,7 @@ namespace {
 
 struct Common {
   std::string alloc = "hakmem";
-  std::string route = "S";
+  std::string route;  // empty: keep the allocator's route (HAKMEM_ROUTE, default S)
   bool json = false;
   CompareOptions compare;
 };
@@ -31,7 +31,7 @@ struct Common {
 void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--alloc", c.alloc, fmt::format("allocator: {}", fmt::join(alloc_names(), ", ")))
       ->capture_default_str();
-  cmd->add_option("--route", c.route, "hakmem slow-path route: S, P or CDA")->capture_default_str();
+  cmd->add_option("--route", c.route, "hakmem slow-path route: S, P or CDA (default: HAKMEM_ROUTE, else S)");
   cmd->add_flag("--json", c.json, "print one JSON object instead of text");
   cmd->add_flag("--compare", c.compare.allocs_mode,
                 "run every installed allocator (hakmem with --route) interleaved");
@@ -57,7 +57,7 @@ const AllocApi& setup_alloc(const Common& c, char** argv) {
     fmt::print(stderr, "hakmem-bench: {}\n", why);
     std::exit(2);
   }
-  if (api->name == "hakmem") {
+  if (api->name == "hakmem" && !c.route.empty()) {
     hak_route route;
     if (hak_route_parse(c.route.c_str(), &route) != 0) {
       fmt::print(stderr, "hakmem-bench: --route must be S, P or CDA, not '{}'\n", c.route);
@@ -84,7 +84,7 @@ int run(int argc, char** argv, const std::string& bench, double requested, const
   RunReport r;
   r.bench = bench;
   r.alloc = api.name;
-  r.route = api.name == "hakmem" ? c.route : "";
+  r.route = api.name == "hakmem" ? hak_route_name(hak_get_route()) : "";
   r.requested_seconds = requested;
   r.wall_seconds = m.seconds;
   r.ops_per_sec = m.ops_per_sec;
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 60000));
   idle->add_option("--groups", ip.groups, "producer groups; each works one shift of the run, then idles")
       ->capture_default_str()->check(CLI::Range(1, 256));
-  ip.hold = 10000;  // per consumer: frees lag about one burst behind
+  ip.hold = 40000;  // per consumer: frees lag a few bursts behind, so shifts overlap
   ip.queue = 4;
   ip.min_size = 64;
   for (auto [cmd, p] : {std::pair{prodcons, &pp}, std::pair{idle, &ip}}) {
