@@ -28,6 +28,10 @@ hakmem_install_deps() {
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# ccache keys on relative paths, so a fresh clone (as in CI) reuses what another checkout built.
+export CCACHE_BASEDIR="$PWD"
+export CCACHE_NOHASHDIR=true
+
 # Release build shared by test and demo.
 hakmem_build_release() {
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
