@@ -15,6 +15,7 @@
 #include "hakmem/hakmem.h"
 #include "larson.hpp"
 #include "producer_consumer.hpp"
+#include "rocksdb_bench.hpp"
 #include "run_report.hpp"
 
 using namespace hakmem::bench;
@@ -153,7 +154,10 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(0, 100000000));
   }
 
+  auto* rocksdb = add_rocksdb_subcommand(app);
+
   CLI11_PARSE(app, argc, argv);
+  if (rocksdb->parsed()) return run_rocksdb_subcommand();
 
   auto check_sizes = [](uint32_t min, uint32_t max) {
     if (min > max) {
