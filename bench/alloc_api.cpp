@@ -12,8 +12,12 @@ namespace hakmem::bench {
 
 namespace {
 
-void* system_malloc(size_t n) { return std::malloc(n); }
-void system_free(void* p) { std::free(p); }
+void* system_malloc(size_t n) {
+  return std::malloc(n);
+}
+void system_free(void* p) {
+  std::free(p);
+}
 
 // Peers are loaded with dlopen(RTLD_LOCAL) and called through their own entry points, so
 // none of them replaces the process's malloc (and each run is its own process anyway).
@@ -39,7 +43,8 @@ std::vector<AllocApi>& loaded() {
 }
 
 const AllocApi* load_peer(const Peer& peer, std::string* why) {
-  if (const char* pre = getenv("HAKMEM_BENCH_PRELOADED"); pre != nullptr && peer.name == std::string(pre)) {
+  if (const char* pre = getenv("HAKMEM_BENCH_PRELOADED");
+      pre != nullptr && peer.name == std::string(pre)) {
     // Make sure the preload really took: jemalloc exports mallctl, glibc does not.
     if (dlsym(RTLD_DEFAULT, "mallctl") == nullptr) {
       if (why) *why = std::string(peer.name) + " was to be preloaded but is not in this process";
@@ -91,7 +96,8 @@ std::string preload_library(const std::string& name) {
     dlclose(handle);
     return "";
   }
-  for (const char* dir : {"/usr/lib/x86_64-linux-gnu/", "/usr/lib/aarch64-linux-gnu/", "/usr/lib/"}) {
+  for (const char* dir :
+       {"/usr/lib/x86_64-linux-gnu/", "/usr/lib/aarch64-linux-gnu/", "/usr/lib/"}) {
     std::string path = std::string(dir) + "libjemalloc.so.2";
     if (access(path.c_str(), R_OK) == 0) return path;
   }
@@ -108,8 +114,10 @@ std::vector<std::string> available_alloc_names(std::vector<std::string>* skipped
   std::vector<std::string> names;
   for (const auto& n : alloc_names()) {
     std::string why;
-    if (!preload_library(n).empty() || find_alloc(n, &why) != nullptr) names.push_back(n);
-    else if (skipped) skipped->push_back(why);
+    if (!preload_library(n).empty() || find_alloc(n, &why) != nullptr)
+      names.push_back(n);
+    else if (skipped)
+      skipped->push_back(why);
   }
   return names;
 }

@@ -133,10 +133,11 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
     ref_ops = stat_of(o).median;
     ref_rss = stat_of(m).median;
   }
-  fmt::print("\n| config | M ops/s median (min-max) | x {} | peak RSS MiB median (min-max) | x {} |"
-             " page reuse | new pages | pending enq/drained | drain att/succ | adoptions | "
-             "wall/requested s |\n",
-             ref, ref);
+  fmt::print(
+      "\n| config | M ops/s median (min-max) | x {} | peak RSS MiB median (min-max) | x {} |"
+      " page reuse | new pages | pending enq/drained | drain att/succ | adoptions | "
+      "wall/requested s |\n",
+      ref, ref);
   fmt::print("|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Config& c : configs) {
     auto& rs = runs[c.label()];
@@ -157,16 +158,17 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
     Stat so = stat_of(ops), sr = stat_of(rss);
     bool hak = c.alloc == "hakmem";
     auto med = [](const std::vector<double>& v) { return stat_of(v).median; };
-    fmt::print("| {} | {:.2f} ({:.2f}-{:.2f}) | {:.2f} | {:.1f} ({:.1f}-{:.1f}) | {:.2f} | {} | {} | {} | {} | {} | "
-               "{:.2f}/{:.2f} |\n",
-               c.label(), so.median, so.min, so.max, ref_ops > 0 ? so.median * 1e6 / ref_ops : 0,
-               sr.median, sr.min, sr.max, ref_rss > 0 ? sr.median * 1048576.0 / ref_rss : 0,
-               hak ? fmt::format("{:.1f}%", med(reuse) * 100) : "-",
-               hak ? fmt::format("{:.0f}", med(newp)) : "-",
-               hak ? fmt::format("{:.0f}/{:.0f}", med(enq), med(drn)) : "-",
-               hak ? fmt::format("{:.0f}/{:.0f}", med(att), med(suc)) : "-",
-               hak ? fmt::format("{:.0f}", med(adopt)) : "-", med(wall),
-               rs.front().requested_seconds);
+    fmt::print(
+        "| {} | {:.2f} ({:.2f}-{:.2f}) | {:.2f} | {:.1f} ({:.1f}-{:.1f}) | {:.2f} | {} | {} | {} | "
+        "{} | {} | "
+        "{:.2f}/{:.2f} |\n",
+        c.label(), so.median, so.min, so.max, ref_ops > 0 ? so.median * 1e6 / ref_ops : 0,
+        sr.median, sr.min, sr.max, ref_rss > 0 ? sr.median * 1048576.0 / ref_rss : 0,
+        hak ? fmt::format("{:.1f}%", med(reuse) * 100) : "-",
+        hak ? fmt::format("{:.0f}", med(newp)) : "-",
+        hak ? fmt::format("{:.0f}/{:.0f}", med(enq), med(drn)) : "-",
+        hak ? fmt::format("{:.0f}/{:.0f}", med(att), med(suc)) : "-",
+        hak ? fmt::format("{:.0f}", med(adopt)) : "-", med(wall), rs.front().requested_seconds);
   }
   return failures == 0 ? 0 : 1;
 }

@@ -32,7 +32,8 @@ struct Common {
 void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--alloc", c.alloc, fmt::format("allocator: {}", fmt::join(alloc_names(), ", ")))
       ->capture_default_str();
-  cmd->add_option("--route", c.route, "hakmem slow-path route: S, P or CDA (default: HAKMEM_ROUTE, else S)");
+  cmd->add_option("--route", c.route,
+                  "hakmem slow-path route: S, P or CDA (default: HAKMEM_ROUTE, else S)");
   cmd->add_flag("--json", c.json, "print one JSON object instead of text");
   cmd->add_flag("--compare", c.compare.allocs_mode,
                 "run every installed allocator (hakmem with --route) interleaved");
@@ -92,15 +93,22 @@ int run(int argc, char** argv, const std::string& bench, double requested, const
   r.bad_blocks = m.bad_blocks;
   r.extra = m.extra;
   finish_report(r, api.name == "hakmem");
-  if (c.json) fmt::print("{}\n", report_json(r));
-  else print_report(r);
-  if (m.bad_blocks != 0) fmt::print(stderr, "hakmem-bench: {} blocks lost or corrupted\n", m.bad_blocks);
+  if (c.json)
+    fmt::print("{}\n", report_json(r));
+  else
+    print_report(r);
+  if (m.bad_blocks != 0)
+    fmt::print(stderr, "hakmem-bench: {} blocks lost or corrupted\n", m.bad_blocks);
   return m.bad_blocks == 0 ? 0 : 1;
 }
 
 void add_sizes(CLI::App* cmd, uint32_t& min, uint32_t& max) {
-  cmd->add_option("--min", min, "smallest block")->capture_default_str()->check(CLI::Range(1, 1 << 30));
-  cmd->add_option("--max", max, "largest block")->capture_default_str()->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--min", min, "smallest block")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--max", max, "largest block")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30));
 }
 
 }  // namespace
@@ -111,19 +119,28 @@ int main(int argc, char** argv) {
 
   Common lc;
   LarsonParams lp;
-  auto* larson = app.add_subcommand("larson", "Larson & Krishnan server benchmark (ops = free+malloc)");
-  larson->add_option("--seconds", lp.seconds, "timed phase")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+  auto* larson =
+      app.add_subcommand("larson", "Larson & Krishnan server benchmark (ops = free+malloc)");
+  larson->add_option("--seconds", lp.seconds, "timed phase")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
   add_sizes(larson, lp.min_size, lp.max_size);
-  larson->add_option("--chunks", lp.chunks, "blocks per thread")->capture_default_str()->check(CLI::Range(1, 10000000));
+  larson->add_option("--chunks", lp.chunks, "blocks per thread")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
   larson->add_option("--rounds", lp.rounds, "a thread makes rounds*chunks steps, then hands over")
-      ->capture_default_str()->check(CLI::Range(1, 1000000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   larson->add_option("--seed", lp.seed, "random seed")->capture_default_str();
-  larson->add_option("--threads", lp.threads, "worker threads")->capture_default_str()->check(CLI::Range(1, 1024));
+  larson->add_option("--threads", lp.threads, "worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   add_common(larson, lc);
 
   Common pc;
   ProdConsParams pp;
-  auto* prodcons = app.add_subcommand("prodcons", "producers allocate, consumers free (ops = frees)");
+  auto* prodcons =
+      app.add_subcommand("prodcons", "producers allocate, consumers free (ops = frees)");
   Common ic;
   ProdConsParams ip;
   ip.producers = 4;
@@ -131,27 +148,42 @@ int main(int argc, char** argv) {
   auto* idle = app.add_subcommand("idle-owner",
                                   "producers take turns bursting, then idle while consumers free");
   for (auto [cmd, p, c] : {std::tuple{prodcons, &pp, &pc}, std::tuple{idle, &ip, &ic}}) {
-    cmd->add_option("--seconds", p->seconds, "timed phase")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
-    cmd->add_option("--producers", p->producers, "producer threads")->capture_default_str()->check(CLI::Range(1, 256));
-    cmd->add_option("--consumers", p->consumers, "consumer threads")->capture_default_str()->check(CLI::Range(1, 256));
+    cmd->add_option("--seconds", p->seconds, "timed phase")
+        ->capture_default_str()
+        ->check(CLI::Range(0.01, 3600.0));
+    cmd->add_option("--producers", p->producers, "producer threads")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    cmd->add_option("--consumers", p->consumers, "consumer threads")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
     add_sizes(cmd, p->min_size, p->max_size);
-    cmd->add_option("--batch", p->batch, "objects per hand-off")->capture_default_str()->check(CLI::Range(1, 1 << 20));
-    cmd->add_option("--queue", p->queue, "batches in flight")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--batch", p->batch, "objects per hand-off")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--queue", p->queue, "batches in flight")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 20));
     cmd->add_option("--seed", p->seed, "random seed")->capture_default_str();
     add_common(cmd, *c);
   }
   idle->add_option("--burst", ip.burst, "objects a producer allocates in its turn")
-      ->capture_default_str()->check(CLI::Range(1, 100000000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
   idle->add_option("--turn-ms", ip.turn_ms, "length of a producer's turn")
-      ->capture_default_str()->check(CLI::Range(1, 60000));
-  idle->add_option("--groups", ip.groups, "producer groups; each works one shift of the run, then idles")
-      ->capture_default_str()->check(CLI::Range(1, 256));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60000));
+  idle->add_option("--groups", ip.groups,
+                   "producer groups; each works one shift of the run, then idles")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   ip.hold = 40000;  // per consumer: frees lag a few bursts behind, so shifts overlap
   ip.queue = 4;
   ip.min_size = 64;
   for (auto [cmd, p] : {std::pair{prodcons, &pp}, std::pair{idle, &ip}}) {
     cmd->add_option("--hold", p->hold, "objects each consumer holds before freeing the oldest")
-        ->capture_default_str()->check(CLI::Range(0, 100000000));
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100000000));
   }
 
   auto* rocksdb = add_rocksdb_subcommand(app);
@@ -169,7 +201,9 @@ int main(int argc, char** argv) {
     check_sizes(lp.min_size, lp.max_size);
     return run(argc, argv, "larson", lp.seconds, lc, [&](const AllocApi& a) {
       LarsonResult r = run_larson(lp, a);
-      return Measured{r.seconds, r.ops / r.seconds, r.bad_blocks,
+      return Measured{r.seconds,
+                      r.ops / r.seconds,
+                      r.bad_blocks,
                       {{"threads_started", static_cast<double>(r.threads_started)}}};
     });
   }
@@ -183,7 +217,7 @@ int main(int argc, char** argv) {
   check_sizes(ip.min_size, ip.max_size);
   return run(argc, argv, "idle-owner", ip.seconds, ic, [&](const AllocApi& a) {
     ProdConsResult r = run_idle_owner(ip, a);
-    return Measured{r.seconds, r.objects / r.seconds, r.bad_blocks,
-                    {{"turns", static_cast<double>(r.turns)}}};
+    return Measured{
+        r.seconds, r.objects / r.seconds, r.bad_blocks, {{"turns", static_cast<double>(r.turns)}}};
   });
 }

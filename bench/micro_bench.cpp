@@ -31,14 +31,24 @@ void batches(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 64);
 }
 
-void* sys_malloc(size_t n) { return std::malloc(n); }
-void sys_free(void* p) { std::free(p); }
+void* sys_malloc(size_t n) {
+  return std::malloc(n);
+}
+void sys_free(void* p) {
+  std::free(p);
+}
 
 }  // namespace
 
 BENCHMARK(pairs<hak_malloc, hak_free>)->Name("pair/hakmem")->RangeMultiplier(8)->Range(16, 32768);
 BENCHMARK(pairs<sys_malloc, sys_free>)->Name("pair/system")->RangeMultiplier(8)->Range(16, 32768);
-BENCHMARK(batches<hak_malloc, hak_free>)->Name("batch64/hakmem")->RangeMultiplier(8)->Range(16, 32768);
-BENCHMARK(batches<sys_malloc, sys_free>)->Name("batch64/system")->RangeMultiplier(8)->Range(16, 32768);
+BENCHMARK(batches<hak_malloc, hak_free>)
+    ->Name("batch64/hakmem")
+    ->RangeMultiplier(8)
+    ->Range(16, 32768);
+BENCHMARK(batches<sys_malloc, sys_free>)
+    ->Name("batch64/system")
+    ->RangeMultiplier(8)
+    ->Range(16, 32768);
 
 BENCHMARK_MAIN();

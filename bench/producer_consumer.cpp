@@ -89,7 +89,8 @@ ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& a) {
       while (!stop.load(std::memory_order_relaxed)) {
         std::vector<Object> batch;
         batch.reserve(p.batch);
-        for (uint32_t k = 0; k < p.batch; ++k) batch.push_back(make(a, p.min_size + rng.next() % range));
+        for (uint32_t k = 0; k < p.batch; ++k)
+          batch.push_back(make(a, p.min_size + rng.next() % range));
         q.push(std::move(batch));
       }
     });
@@ -122,7 +123,8 @@ ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& a) {
   uint32_t groups = std::max(1u, std::min(p.groups, p.producers));
   double shift_turns = p.seconds * 1000.0 / groups / p.turn_ms;
   auto owner_of = [&](uint64_t t) {
-    uint64_t group = std::min<uint64_t>(static_cast<uint64_t>(t / std::max(1.0, shift_turns)), groups - 1);
+    uint64_t group =
+        std::min<uint64_t>(static_cast<uint64_t>(t / std::max(1.0, shift_turns)), groups - 1);
     uint64_t members = (p.producers - group + groups - 1) / groups;
     return static_cast<uint32_t>(group + groups * (t % members));
   };
@@ -137,7 +139,8 @@ ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& a) {
         for (uint32_t done = 0; done < p.burst; done += p.batch) {
           std::vector<Object> batch;
           batch.reserve(p.batch);
-          for (uint32_t k = 0; k < p.batch; ++k) batch.push_back(make(a, p.min_size + rng.next() % range));
+          for (uint32_t k = 0; k < p.batch; ++k)
+            batch.push_back(make(a, p.min_size + rng.next() % range));
           q.push(std::move(batch));
         }
         turns.fetch_add(1);

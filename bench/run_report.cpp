@@ -74,11 +74,12 @@ RunReport report_from_json(const std::string& text) {
 }
 
 void print_report(const RunReport& r) {
-  fmt::print("{} on {}{}: {:.2f} M ops/s, wall {:.2f} s (requested {:.2f} s), peak RSS {:.1f} MiB, "
-             "final RSS {:.1f} MiB, bad blocks {}\n",
-             r.bench, r.alloc, r.route.empty() ? "" : " route " + r.route, r.ops_per_sec / 1e6,
-             r.wall_seconds, r.requested_seconds, r.peak_rss / 1048576.0, r.final_rss / 1048576.0,
-             r.bad_blocks);
+  fmt::print(
+      "{} on {}{}: {:.2f} M ops/s, wall {:.2f} s (requested {:.2f} s), peak RSS {:.1f} MiB, "
+      "final RSS {:.1f} MiB, bad blocks {}\n",
+      r.bench, r.alloc, r.route.empty() ? "" : " route " + r.route, r.ops_per_sec / 1e6,
+      r.wall_seconds, r.requested_seconds, r.peak_rss / 1048576.0, r.final_rss / 1048576.0,
+      r.bad_blocks);
   for (const auto& [k, v] : r.extra) fmt::print("  {:<28} {:.6g}\n", k, v);
   if (r.page_reuse_rate >= 0) fmt::print("  {:<28} {:.4f}\n", "page_reuse_rate", r.page_reuse_rate);
   for (const auto& [k, v] : r.counters) fmt::print("  {:<28} {}\n", k, v);

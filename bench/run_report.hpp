@@ -14,10 +14,10 @@ struct RunReport {
   double requested_seconds = 0;
   double wall_seconds = 0;
   double ops_per_sec = 0;
-  uint64_t peak_rss = 0;     // VmHWM of this process
+  uint64_t peak_rss = 0;  // VmHWM of this process
   uint64_t final_rss = 0;
   uint64_t bad_blocks = 0;
-  std::map<std::string, double> extra;      // bench-specific figures
+  std::map<std::string, double> extra;       // bench-specific figures
   std::map<std::string, uint64_t> counters;  // hakmem counters of the run
   double page_reuse_rate = -1;               // hakmem only
 };

@@ -69,7 +69,9 @@ HAK_NOINLINE void free_not_owned(Page* page, Block* block, uintptr_t word, Heap*
   heap_for_free()->free_remote(page, block);
 }
 
-bool is_large(const void* p) { return segment_of(p)->kind == SegmentKind::kLarge; }
+bool is_large(const void* p) {
+  return segment_of(p)->kind == SegmentKind::kLarge;
+}
 
 }  // namespace
 

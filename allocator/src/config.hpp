@@ -42,6 +42,8 @@ inline constexpr uint32_t kEmptySegmentCache = 2;
 
 inline constexpr size_t kOsPageSize = 4096;
 
-constexpr size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+constexpr size_t align_up(size_t n, size_t a) {
+  return (n + a - 1) & ~(a - 1);
+}
 
 }  // namespace hakmem

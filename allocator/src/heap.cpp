@@ -108,7 +108,10 @@ void Heap::partial_push(size_t cls, Page* page) {
   ClassQueue& q = classes[cls];
   page->next = nullptr;
   page->prev = q.partial_tail;
-  if (q.partial_tail) q.partial_tail->next = page; else q.partial = page;
+  if (q.partial_tail)
+    q.partial_tail->next = page;
+  else
+    q.partial = page;
   q.partial_tail = page;
   page->in_partial = true;
   q.partial_count.store(q.partial_count.load(std::memory_order_relaxed) + 1,
@@ -118,8 +121,14 @@ void Heap::partial_push(size_t cls, Page* page) {
 void Heap::partial_remove(size_t cls, Page* page) {
   ClassQueue& q = classes[cls];
   HAK_ASSERT(page->in_partial);
-  if (page->prev) page->prev->next = page->next; else q.partial = page->next;
-  if (page->next) page->next->prev = page->prev; else q.partial_tail = page->prev;
+  if (page->prev)
+    page->prev->next = page->next;
+  else
+    q.partial = page->next;
+  if (page->next)
+    page->next->prev = page->prev;
+  else
+    q.partial_tail = page->prev;
   page->next = page->prev = nullptr;
   page->in_partial = false;
   q.partial_count.store(q.partial_count.load(std::memory_order_relaxed) - 1,
@@ -186,8 +195,10 @@ Page* Heap::take_own_pending(size_t cls) {
     Page* page = pending_pop(this, cls);
     if (page == nullptr) break;
     claim(page);
-    if (page->has_free()) found = page;
-    else park(page);  // cannot happen (it was queued by a free), kept for safety
+    if (page->has_free())
+      found = page;
+    else
+      park(page);  // cannot happen (it was queued by a free), kept for safety
   }
   q.pop_lock.unlock();
   if (found) counters.add(kCtrMustReuseHits);
@@ -402,8 +413,7 @@ void Heap::free_remote(Page* page, Block* block) {
     state = xthread_state(word);
     uintptr_t next_state = state == kDetached ? kQueued : state;
     if (page->xthread.compare_exchange_weak(word, reinterpret_cast<uintptr_t>(block) | next_state,
-                                            std::memory_order_acq_rel,
-                                            std::memory_order_relaxed)) {
+                                            std::memory_order_acq_rel, std::memory_order_relaxed)) {
       break;
     }
   } while (true);
@@ -428,7 +438,8 @@ void Heap::publish(Page* page) {
   do {
     HAK_ASSERT(xthread_state(word) == kOwned);
     queue = page->has_free() || xthread_list(word) != nullptr;
-    uintptr_t next = reinterpret_cast<uintptr_t>(xthread_list(word)) | (queue ? kQueued : kDetached);
+    uintptr_t next =
+        reinterpret_cast<uintptr_t>(xthread_list(word)) | (queue ? kQueued : kDetached);
     if (page->xthread.compare_exchange_weak(word, next, std::memory_order_release,
                                             std::memory_order_relaxed)) {
       break;

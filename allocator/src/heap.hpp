@@ -25,24 +25,24 @@ struct ClassQueue {
   // block and come back to the slow path at once).
   Page* partial = nullptr;
   Page* partial_tail = nullptr;
-  std::atomic<uint32_t> partial_count{0};    // read by adopters (Route P's partial gate)
+  std::atomic<uint32_t> partial_count{0};  // read by adopters (Route P's partial gate)
 };
 
 struct Heap {
   ClassQueue classes[kClassCount];
   HeapCounters counters;
-  uint32_t index = kNoHeapIndex;        // bit in the ready masks
+  uint32_t index = kNoHeapIndex;  // bit in the ready masks
   // Route P's idle gate without a clock on the owner's side: the owner bumps slow_epoch on
   // every slow-path allocation; adopters note when they last saw it change.
   std::atomic<uint64_t> slow_epoch{0};
   std::atomic<uint64_t> seen_epoch{0};
   std::atomic<uint64_t> seen_epoch_ns{0};
-  uint32_t purge_countdown = 1;  // slow paths until the next purge check
-  uint32_t victim_cursor = 0;           // spreads adoptions over victims
-  std::atomic<bool> dead{false};        // thread exited; pages are orphans until reuse
+  uint32_t purge_countdown = 1;   // slow paths until the next purge check
+  uint32_t victim_cursor = 0;     // spreads adoptions over victims
+  std::atomic<bool> dead{false};  // thread exited; pages are orphans until reuse
   Heap* pool_next = nullptr;
   Heap* all_next = nullptr;
-  PendingQueue pending[kClassCount];    // written by other threads: kept apart
+  PendingQueue pending[kClassCount];  // written by other threads: kept apart
 
   HAK_INLINE void* alloc(size_t cls) {
     Page* page = classes[cls].active;
@@ -101,7 +101,7 @@ extern constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exe
 extern constinit thread_local bool t_heap_released __attribute__((tls_model("initial-exec")));
 Heap* heap_acquire();  // creates or reuses a heap for the calling thread
 Heap* heap_at(uint32_t index);
-Heap* heaps_all();  // list through Heap::all_next, for counter sums
+Heap* heaps_all();              // list through Heap::all_next, for counter sums
 uint32_t indexed_heap_words();  // mask words in use (ceil(indexed heaps / 64))
 
 HAK_INLINE Heap* this_heap() {

@@ -118,7 +118,9 @@ Heap* heap_at(uint32_t index) {
   return index < kMaxIndexedHeaps ? g_heap_table[index].load(std::memory_order_acquire) : nullptr;
 }
 
-Heap* heaps_all() { return g_all_heaps.load(std::memory_order_acquire); }
+Heap* heaps_all() {
+  return g_all_heaps.load(std::memory_order_acquire);
+}
 
 uint32_t indexed_heap_words() {
   return (g_indexed_heaps.load(std::memory_order_relaxed) + 63) / 64;

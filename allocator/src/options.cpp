@@ -1,10 +1,10 @@
 #include "options.hpp"
 
+#include <strings.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <strings.h>
 
 #include "hakmem/hakmem.h"
 #include "os.hpp"
@@ -14,8 +14,8 @@ namespace hakmem {
 const OptionSpec kOptionSpecs[kOptionCount] = {
     {"route", "HAKMEM_ROUTE", "slow-path policy: S (0), P (1) or CDA (2); default S", 0, 2, 0},
     {"must_reuse_budget", "HAKMEM_MUST_REUSE_BUDGET",
-     "pending pages examined per slow path before anything else; default 4, range 1..1024", 1,
-     1024, 4},
+     "pending pages examined per slow path before anything else; default 4, range 1..1024", 1, 1024,
+     4},
     {"purge_delay_ms", "HAKMEM_PURGE_DELAY_MS",
      "milliseconds an empty page stays committed; default 10, range 0..3600000", 0, 3600000, 10},
     {"rfr_window_us", "HAKMEM_RFR_WINDOW_US",
@@ -120,7 +120,9 @@ using namespace hakmem;
 
 extern "C" {
 
-size_t hak_option_count(void) { return kOptionCount; }
+size_t hak_option_count(void) {
+  return kOptionCount;
+}
 
 const char* hak_option_name(size_t index) {
   return index < kOptionCount ? kOptionSpecs[index].name : nullptr;
@@ -168,19 +170,26 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
 
 const char* hak_route_name(hak_route route) {
   switch (route) {
-    case HAK_ROUTE_S: return "S";
-    case HAK_ROUTE_P: return "P";
-    case HAK_ROUTE_CDA: return "CDA";
+    case HAK_ROUTE_S:
+      return "S";
+    case HAK_ROUTE_P:
+      return "P";
+    case HAK_ROUTE_CDA:
+      return "CDA";
   }
   return "?";
 }
 
 int hak_route_parse(const char* text, hak_route* out) {
   if (text == nullptr || out == nullptr) return EINVAL;
-  if (strcasecmp(text, "S") == 0) *out = HAK_ROUTE_S;
-  else if (strcasecmp(text, "P") == 0) *out = HAK_ROUTE_P;
-  else if (strcasecmp(text, "CDA") == 0) *out = HAK_ROUTE_CDA;
-  else return EINVAL;
+  if (strcasecmp(text, "S") == 0)
+    *out = HAK_ROUTE_S;
+  else if (strcasecmp(text, "P") == 0)
+    *out = HAK_ROUTE_P;
+  else if (strcasecmp(text, "CDA") == 0)
+    *out = HAK_ROUTE_CDA;
+  else
+    return EINVAL;
   return 0;
 }
 

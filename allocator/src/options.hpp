@@ -31,7 +31,9 @@ struct OptionSpec {
 extern const OptionSpec kOptionSpecs[kOptionCount];
 extern std::atomic<int64_t> g_option_values[kOptionCount];
 
-inline int64_t option(OptionId id) { return g_option_values[id].load(std::memory_order_relaxed); }
+inline int64_t option(OptionId id) {
+  return g_option_values[id].load(std::memory_order_relaxed);
+}
 
 // Reads HAKMEM_* once; invalid values are reported on stderr and the default is kept.
 void options_init_from_env();

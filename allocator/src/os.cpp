@@ -57,9 +57,13 @@ void* map_aligned(size_t size, size_t alignment) {
   return aligned;
 }
 
-void unmap(void* p, size_t size) { munmap(p, size); }
+void unmap(void* p, size_t size) {
+  munmap(p, size);
+}
 
-void decommit(void* p, size_t size) { madvise(p, size, MADV_DONTNEED); }
+void decommit(void* p, size_t size) {
+  madvise(p, size, MADV_DONTNEED);
+}
 
 uint64_t now_ns() {
   timespec ts;

@@ -37,13 +37,13 @@ struct alignas(64) Page {
   Block* free = nullptr;                   // owner-only: local free list, allocation pops here
   std::atomic<uintptr_t> xthread{kOwned};  // remote-free stack head | PageState
   std::atomic<Heap*> heap{nullptr};        // owner when OWNED, home otherwise
-  uint32_t used = 0;        // owner-only: blocks handed out, including those on the remote stack
-  uint32_t capacity = 0;    // owner-only: blocks carved so far (bump extension)
-  uint32_t reserved = 0;    // blocks the page can hold
+  uint32_t used = 0;      // owner-only: blocks handed out, including those on the remote stack
+  uint32_t capacity = 0;  // owner-only: blocks carved so far (bump extension)
+  uint32_t reserved = 0;  // blocks the page can hold
   uint32_t block_size = 0;
   uint8_t size_class = 0;
-  bool in_partial = false;  // owner-only
-  bool adopted = false;     // owner-only: taken by adoption and not yet used
+  bool in_partial = false;   // owner-only
+  bool adopted = false;      // owner-only: taken by adoption and not yet used
   uint8_t* start = nullptr;  // first block
 
   // ---- second line: slow paths ----
@@ -51,9 +51,9 @@ struct alignas(64) Page {
   Page* prev = nullptr;
   std::atomic<Page*> pending_next{nullptr};  // link in the home heap's pending queue
   std::atomic<uint64_t> rfr_deadline_ns{0};  // stamped on the 0->1 edge (Route P)
-  uint64_t free_since_ns = 0;  // page allocator: when it became free (purge clock)
-  PageUse use = PageUse::kFree;  // page allocator
-  bool committed = false;        // page allocator: memory is backed (not purged)
+  uint64_t free_since_ns = 0;                // page allocator: when it became free (purge clock)
+  PageUse use = PageUse::kFree;              // page allocator
+  bool committed = false;                    // page allocator: memory is backed (not purged)
 
   HAK_INLINE bool has_free() const { return free != nullptr || capacity < reserved; }
   HAK_INLINE bool is_full() const { return !has_free(); }
@@ -61,7 +61,11 @@ struct alignas(64) Page {
 
 static_assert(sizeof(Page) <= 128);
 
-HAK_INLINE Block* xthread_list(uintptr_t word) { return reinterpret_cast<Block*>(word & ~uintptr_t{kStateMask}); }
-HAK_INLINE uintptr_t xthread_state(uintptr_t word) { return word & kStateMask; }
+HAK_INLINE Block* xthread_list(uintptr_t word) {
+  return reinterpret_cast<Block*>(word & ~uintptr_t{kStateMask});
+}
+HAK_INLINE uintptr_t xthread_state(uintptr_t word) {
+  return word & kStateMask;
+}
 
 }  // namespace hakmem

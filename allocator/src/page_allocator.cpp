@@ -20,12 +20,21 @@ struct PageList {
   void push_back(Page* p) {
     p->next = nullptr;
     p->prev = tail;
-    if (tail) tail->next = p; else head = p;
+    if (tail)
+      tail->next = p;
+    else
+      head = p;
     tail = p;
   }
   void remove(Page* p) {
-    if (p->prev) p->prev->next = p->next; else head = p->next;
-    if (p->next) p->next->prev = p->prev; else tail = p->prev;
+    if (p->prev)
+      p->prev->next = p->next;
+    else
+      head = p->next;
+    if (p->next)
+      p->next->prev = p->prev;
+    else
+      tail = p->prev;
     p->next = p->prev = nullptr;
   }
   Page* pop_back() {
@@ -102,7 +111,9 @@ void unmap_segment(Segment* seg) {
   os::unmap(seg, kSegmentSize);
 }
 
-uint64_t purge_delay_ns() { return static_cast<uint64_t>(option(kOptPurgeDelayMs)) * 1000000; }
+uint64_t purge_delay_ns() {
+  return static_cast<uint64_t>(option(kOptPurgeDelayMs)) * 1000000;
+}
 
 }  // namespace
 
@@ -222,8 +233,14 @@ size_t large_usable_size(const Segment* segment, const void* p) {
 
 // ---- fork ---------------------------------------------------------------------------------
 
-void page_allocator_fork_prepare() { g_state.lock.lock(); }
-void page_allocator_fork_parent() { g_state.lock.unlock(); }
-void page_allocator_fork_child() { g_state.lock.reset_after_fork(); }
+void page_allocator_fork_prepare() {
+  g_state.lock.lock();
+}
+void page_allocator_fork_parent() {
+  g_state.lock.unlock();
+}
+void page_allocator_fork_child() {
+  g_state.lock.reset_after_fork();
+}
 
 }  // namespace hakmem

@@ -31,8 +31,10 @@ struct ReadyMasks {
   void set_dead(uint32_t heap, bool is_dead) {
     if (heap == kNoHeapIndex) return;
     uint64_t bit = uint64_t{1} << (heap % 64);
-    if (is_dead) dead[heap / 64].fetch_or(bit, std::memory_order_seq_cst);
-    else dead[heap / 64].fetch_and(~bit, std::memory_order_seq_cst);
+    if (is_dead)
+      dead[heap / 64].fetch_or(bit, std::memory_order_seq_cst);
+    else
+      dead[heap / 64].fetch_and(~bit, std::memory_order_seq_cst);
   }
 };
 

@@ -11,7 +11,7 @@
 namespace hakmem {
 
 enum class SegmentKind : uint8_t { kSmallPages = 0, kMediumPages = 1, kLarge = 2 };
-inline constexpr uint32_t kSegmentMagic = 0x48414b4d;  // "HAKM"
+inline constexpr uint32_t kSegmentMagic = 0x48414b4d;                               // "HAKM"
 inline constexpr size_t kSmallPagesPerSegment = kSegmentSize >> kSmallPageShift;    // 64
 inline constexpr size_t kMediumPagesPerSegment = kSegmentSize >> kMediumPageShift;  // 8
 
@@ -28,7 +28,8 @@ struct Segment {
   Page pages[1];  // page_count entries for page segments
 
   HAK_INLINE Page* page_of(const void* p) {
-    size_t index = (reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(this)) >> page_shift;
+    size_t index =
+        (reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(this)) >> page_shift;
     return &pages[index];
   }
   HAK_INLINE uint8_t* page_start(const Page* page) {

@@ -32,7 +32,9 @@ inline constexpr auto kClassSizes = [] {
 static_assert(kClassSizes[kClassCount - 1] == kMaxClassSize);
 static_assert(kClassSizes[kTinyClasses - 1] == 1024);
 
-HAK_INLINE size_t class_size(size_t cls) { return kClassSizes[cls]; }
+HAK_INLINE size_t class_size(size_t cls) {
+  return kClassSizes[cls];
+}
 
 // size must be <= kMaxClassSize. Size 0 maps to the smallest class.
 HAK_INLINE size_t size_to_class(size_t size) {

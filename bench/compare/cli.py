@@ -12,12 +12,15 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Defaults per profile; an explicit flag wins. "short" keeps scripts/demo under 4 minutes on 2 cores.
 PROFILES = {
     "default": dict(reps=3, duration=10.0, warmup=2.0, keys=100000, load=100000, connections=16,
-                    phases="S:10s,P:10s", rocksdb_seconds=10.0, rocksdb_reps=3),
+                    phases="S:10s,P:10s", rocksdb_seconds=10.0, rocksdb_keys=200000,
+                    rocksdb_reps=3),
     "short": dict(reps=2, duration=2.0, warmup=0.5, keys=20000, load=20000, connections=8,
-                  phases="S:3s,P:3s", rocksdb_seconds=3.0, rocksdb_reps=1),
+                  phases="S:3s,P:3s", rocksdb_seconds=3.0, rocksdb_keys=100000,
+                  rocksdb_reps=1),
     # For the ctest smoke test: tiny and quick, proves the plumbing only.
     "smoke": dict(reps=1, duration=0.5, warmup=0.0, keys=1000, load=1000, connections=2,
-                  phases="S:500ms,P:500ms", rocksdb_seconds=0.5, rocksdb_reps=1),
+                  phases="S:500ms,P:500ms", rocksdb_seconds=0.5, rocksdb_keys=2000,
+                  rocksdb_reps=1),
 }
 
 
@@ -67,6 +70,8 @@ def parser():
     p.add_argument("--phases", help="route phases of the live-switch run ('none' skips it; "
                                     "default profile: S:10s,P:10s)")
     p.add_argument("--rocksdb-seconds", type=float, help="hakmem-bench rocksdb --seconds (default profile: 10)")
+    p.add_argument("--rocksdb-keys", type=int,
+                   help="hakmem-bench rocksdb --keys filled first (default profile: 200000)")
     p.add_argument("--rocksdb-reps", type=int, help="repetitions of each rocksdb run (default profile: 3)")
     p.add_argument("--no-open", action="store_true", help="skip the open-loop runs")
     p.add_argument("--no-rocksdb", action="store_true", help="skip hakmem-bench rocksdb")

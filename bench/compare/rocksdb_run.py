@@ -10,8 +10,9 @@ METRICS = ["ops_per_sec", "fill_ops_per_sec", "rss_peak_bytes", "rss_final_bytes
 
 
 def settings_text(args):
-    return "%d threads, %.1f s of reads while writing after the fill, %d reps" % (
-        2, args.rocksdb_seconds, args.rocksdb_reps)
+    return ("%d keys filled by 4 threads, then %.1f s of gets and scans on 3 threads while one "
+            "writes; 8 MiB block cache; %d reps" % (args.rocksdb_keys, args.rocksdb_seconds,
+                                                   args.rocksdb_reps))
 
 
 def bench_metrics(doc):
@@ -67,7 +68,8 @@ def run_bench(bench, args, extra_env, json_path):
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     env.update(extra_env)
-    cmd = [bench, "rocksdb", "--seconds", str(args.rocksdb_seconds), "--json"]
+    cmd = [bench, "rocksdb", "--seconds", str(args.rocksdb_seconds), "--keys",
+           str(args.rocksdb_keys), "--threads", "4", "--block-cache-mb", "8", "--json"]
     rec = {"status": "failed", "failure": "", "command": " ".join(cmd)}
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env,

@@ -32,7 +32,8 @@ TEST(SizeClass, ClassesAreIncreasingAndAligned) {
   // Tiny: fine steps up to 1 KiB; mid: a few classes per power of two.
   EXPECT_EQ(class_size(size_to_class(1024)), 1024u);
   EXPECT_EQ(class_size(size_to_class(1025)), 1280u);
-  for (size_t pow = 16; pow <= kMaxClassSize; pow *= 2) EXPECT_EQ(class_size(size_to_class(pow)), pow);
+  for (size_t pow = 16; pow <= kMaxClassSize; pow *= 2)
+    EXPECT_EQ(class_size(size_to_class(pow)), pow);
 }
 
 TEST(Api, UsableSizeCoversRequestAndIsTheClassSize) {
@@ -140,8 +141,8 @@ TEST(Api, CallocRejectsOverflow) {
 }
 
 TEST(Api, ReallocKeepsContentsAcrossClassesAndLarge) {
-  const std::vector<size_t> sizes = {1, 16, 17, 200, 1000, 1024, 5000, 32768, 32769, 200000,
-                                     3000000, 100, 8};
+  const std::vector<size_t> sizes = {1,     16,    17,     200,     1000, 1024, 5000,
+                                     32768, 32769, 200000, 3000000, 100,  8};
   void* p = hak_malloc(sizes[0]);
   size_t have = sizes[0];
   auto* b = static_cast<uint8_t*>(p);
@@ -175,7 +176,8 @@ TEST(Api, ReallocEdgeCases) {
 TEST(Api, PmrResourceServesContainers) {
   std::pmr::vector<std::pmr::string> v(hakmem::memory_resource());
   for (int i = 0; i < 1000; ++i) v.emplace_back(std::string(static_cast<size_t>(i % 200), 'x'));
-  for (int i = 0; i < 1000; ++i) EXPECT_EQ(v[static_cast<size_t>(i)].size(), static_cast<size_t>(i % 200));
+  for (int i = 0; i < 1000; ++i)
+    EXPECT_EQ(v[static_cast<size_t>(i)].size(), static_cast<size_t>(i % 200));
   void* p = hakmem::memory_resource()->allocate(100, 256);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 256, 0u);
   hakmem::memory_resource()->deallocate(p, 100, 256);

@@ -205,7 +205,9 @@ TEST(Concurrency, ThreadChurnStaysBoundedAndOrphansAreClaimed) {
   EXPECT_LE(after.heaps_created - before.heaps_created, 64u) << "heaps are pooled, not leaked";
   EXPECT_GT(after.heaps_reused - before.heaps_reused, static_cast<uint64_t>(kThreads) / 2);
   EXPECT_GT(after.orphan_publishes - before.orphan_publishes, 0u);
-  EXPECT_GT((after.orphan_claims - before.orphan_claims) + (after.mustreuse_hits - before.mustreuse_hits), 0u);
+  EXPECT_GT(
+      (after.orphan_claims - before.orphan_claims) + (after.mustreuse_hits - before.mustreuse_hits),
+      0u);
   // 2000 threads x 100 objects x up to 2 KiB = 400 MB if nothing were reused.
   EXPECT_LT(max_committed, uint64_t{64} << 20);
 }
@@ -229,9 +231,12 @@ TEST(Concurrency, CountersAddUp) {
         std::vector<Item> batch;
         for (int i = 0; i < 100; ++i) {
           void* p = hak_malloc(1 + rng() % (i % 10 == 0 ? 100000 : 3000));
-          if (i % 3 == 0) batch.push_back({p, 0, 0});      // freed elsewhere
-          else if (i % 3 == 1) hak_free(p);                // freed here
-          else kept[static_cast<size_t>(t)].push_back(p);  // still live at the end
+          if (i % 3 == 0)
+            batch.push_back({p, 0, 0});  // freed elsewhere
+          else if (i % 3 == 1)
+            hak_free(p);  // freed here
+          else
+            kept[static_cast<size_t>(t)].push_back(p);  // still live at the end
         }
         ch.push(std::move(batch));
       }

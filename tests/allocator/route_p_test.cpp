@@ -165,8 +165,8 @@ TEST(RouteP, RouteSNeverAdopts) {
 // another thread flips the route and every tuning option hundreds of times.
 TEST(RouteP, RouteAndOptionsFlipWhileThreadsAllocate) {
   ScopedRoute keep_route(HAK_ROUTE_S);
-  ScopedOption k1("rfr_window_us", 200), k2("idle_threshold_us", 150),
-      k3("adoption_threshold", 4), k4("min_remote_count", 8), k5("must_reuse_budget", 4);
+  ScopedOption k1("rfr_window_us", 200), k2("idle_threshold_us", 150), k3("adoption_threshold", 4),
+      k4("min_remote_count", 8), k5("must_reuse_budget", 4);
   const int kThreads = 4;
 #if defined(__SANITIZE_THREAD__)
   const int kRounds = 150;

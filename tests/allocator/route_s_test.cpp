@@ -17,7 +17,9 @@ using namespace hakmem::test;
 namespace {
 // Each scenario uses its own size class, so that running them in one process (heaps of
 // exited threads are pooled and reused) does not leave pages of the class behind.
-size_t blocks_per_page(size_t size) { return 65536 / class_size(size_to_class(size)); }
+size_t blocks_per_page(size_t size) {
+  return 65536 / class_size(size_to_class(size));
+}
 
 void free_on_other_thread(const std::vector<void*>& blocks) {
   std::thread([&] {
@@ -38,10 +40,12 @@ TEST_P(RouteS, NoNewPageWhileAReusablePageExists) {
     // Pages 1 and 2 are full and retired, page 3 is active and exhausted.
     std::vector<void*> remote, local;
     for (size_t i = 0; i < blocks.size(); ++i) {
-      if (i % 4 == 0) remote.push_back(blocks[i]);
-      else if (i >= 2 * per_page && i % 4 == 1) local.push_back(blocks[i]);
+      if (i % 4 == 0)
+        remote.push_back(blocks[i]);
+      else if (i >= 2 * per_page && i % 4 == 1)
+        local.push_back(blocks[i]);
     }
-    free_on_other_thread(remote);  // pages 1, 2 -> pending queue; page 3 -> remote stack
+    free_on_other_thread(remote);       // pages 1, 2 -> pending queue; page 3 -> remote stack
     for (void* p : local) hak_free(p);  // page 3 -> local free list
 
     std::set<void*> freed(remote.begin(), remote.end());

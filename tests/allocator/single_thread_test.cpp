@@ -79,7 +79,8 @@ TEST(Purge, CommittedAndRssDropAfterABurstIsFreed) {
   uint64_t rss_after = rss_bytes();
   EXPECT_LE(c.bytes_committed, committed_before + kBurst / 10)
       << "committed " << c.bytes_committed << " before " << committed_before;
-  EXPECT_GE(rss_peak - rss_after, kBurst * 9 / 10) << "rss peak " << rss_peak << " after " << rss_after;
+  EXPECT_GE(rss_peak - rss_after, kBurst * 9 / 10)
+      << "rss peak " << rss_peak << " after " << rss_after;
   EXPECT_GT(c.pages_purged + c.segments_unmapped, 0u);
 }
 

@@ -112,7 +112,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(heaps_created, "thread heaps created")                                                \
   X(heaps_reused, "thread heaps handed to a new thread from the pool")                    \
   X(bytes_in_use, "bytes of live allocations (block sizes)")                              \
-  X(bytes_in_use_peak, "highest bytes_in_use sampled (when memory is mapped or read)")                  \
+  X(bytes_in_use_peak, "highest bytes_in_use sampled (when memory is mapped or read)")    \
   X(bytes_committed, "bytes of pages, metadata and large mappings currently committed")   \
   X(bytes_committed_peak, "highest bytes_committed")
 
