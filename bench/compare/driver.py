@@ -49,6 +49,41 @@ def open_loop_rate(args, closed_rows):
     return 0, None
 
 
+def summarize(args, configs, notes, runs, rate, basis, started):
+    """The summary.json document: rows per mode (medians, min-max, ratios) and every run."""
+    phases_run = next((r for r in runs if r["mode"] == "phases"), None)
+    rocksdb_runs = [r for r in runs if r["mode"] == "rocksdb"]
+    return {
+        "schema": "hakmem-compare/1",
+        "started": started.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "machine": machine.describe(),
+        "settings": dict(vars(args)),
+        "settings_text": settings_text(args),
+        "configs": configs,
+        "notes": notes,
+        "closed": report.rows_for(runs, "closed"),
+        "open": report.rows_for(runs, "open"),
+        "open_rate": rate,
+        "open_rate_basis": basis,
+        "phases_spec": args.phases,
+        "phases_run": phases_run,
+        "rocksdb": stats.add_ratios(stats.aggregate(rocksdb_runs, rocksdb_run.METRICS))
+        if rocksdb_runs else None,
+        "rocksdb_settings": rocksdb_run.settings_text(args),
+        "runs": runs,
+        "plots": [],
+    }
+
+
+def settings_text(args):
+    return ("hakmem-load workload %s, %d keys (%d preloaded), values %s, %d threads x %d "
+            "connections, pipeline %d, %.1f s measured after %.1f s warmup; hakmem-server "
+            "--store rocksdb%s" % (args.workload, args.keys, args.load, args.value_size,
+                                   args.threads, args.connections, args.pipeline, args.duration,
+                                   args.warmup, "".join(" " + a for a in args.server_arg)))
+
+
 def run(args, bins, out_dir):
     raw_dir = os.path.join(out_dir, "raw")
     os.makedirs(raw_dir)
@@ -57,66 +92,35 @@ def run(args, bins, out_dir):
     for n in notes:
         log("hakmem-compare: " + n)
     settings = LoadSettings(args)
-    settings_text = ("hakmem-load workload %s, %d keys (%d preloaded), values %s, %d threads x %d "
-                     "connections, pipeline %d, %.1f s measured after %.1f s warmup; hakmem-server "
-                     "--store rocksdb%s" % (args.workload, args.keys, args.load, args.value_size,
-                                            args.threads, args.connections, args.pipeline,
-                                            args.duration, args.warmup,
-                                            "".join(" " + a for a in args.server_arg)))
     log("hakmem-compare: %s -> %s" % (", ".join(configs), out_dir))
     runs = []
 
     log("closed loop (max throughput):")
     runs += interleaved(args, bins, configs, settings, raw_dir, "closed")
-    closed_rows = report.rows_for(runs, "closed")
-
-    open_rows, rate, basis = None, 0, None
+    rate, basis = 0, None
     if not args.no_open:
-        rate, basis = open_loop_rate(args, closed_rows)
+        rate, basis = open_loop_rate(args, report.rows_for(runs, "closed"))
         if rate:
             log("open loop at %.0f ops/s (%s):" % (rate, basis))
             runs += interleaved(args, bins, configs, settings, raw_dir, "open", rate=rate)
-            open_rows = report.rows_for(runs, "open")
         else:
             notes.append("open loop skipped: no closed-loop run succeeded to derive a rate from")
 
-    phases_run = None
     if args.phases != "none" and "hakmem-S" in configs:
         log("route switch live (%s):" % args.phases)
         phases_run = run_one(bins, configs["hakmem-S"], settings, raw_dir, "phases-hakmem",
                              phases=args.phases, server_args=args.server_arg)
-        phases_run.update(config="hakmem", mode="phases", rep=1)
+        phases_run.update(config="hakmem-S", mode="phases", rep=1)
         log("  [phases] hakmem    %s" % progress(phases_run))
         runs.append(phases_run)
 
-    rocksdb_rows, rocksdb_runs = None, []
+    rocksdb_runs = []
     if not args.no_rocksdb:
         log("hakmem-bench rocksdb under LD_PRELOAD:")
         rocksdb_runs, more_notes = rocksdb_run.run_all(args, bins, raw_dir, log)
         notes += more_notes
-        if rocksdb_runs:
-            rocksdb_rows = stats.add_ratios(stats.aggregate(rocksdb_runs, rocksdb_run.METRICS))
 
-    summary = {
-        "schema": "hakmem-compare/1",
-        "started": started.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "machine": machine.describe(),
-        "settings": {k: v for k, v in vars(args).items()},
-        "settings_text": settings_text,
-        "configs": configs,
-        "notes": notes,
-        "closed": closed_rows,
-        "open": open_rows,
-        "open_rate": rate,
-        "open_rate_basis": basis,
-        "phases_spec": args.phases,
-        "phases_run": phases_run,
-        "rocksdb": rocksdb_rows,
-        "rocksdb_settings": rocksdb_run.settings_text(args),
-        "runs": runs + rocksdb_runs,
-        "plots": [],
-    }
+    summary = summarize(args, configs, notes, runs + rocksdb_runs, rate, basis, started)
     if not args.no_plots:
         summary["plots"], plot_notes = plots.make_all(summary, out_dir, raw_dir)
         summary["notes"] += plot_notes

@@ -77,7 +77,11 @@ def phases_table(run):
         return "failed: " + run.get("failure", "")
     out = [[p["index"], p["route"], fmt_ops(p["ops_per_sec"]), fmt_us(p["p50_us"]), fmt_us(p["p99_us"]),
             fmt_us(p["p999_us"]), fmt_us(p["max_us"])] for p in run.get("phases", [])]
-    return table(["phase", "route", "ops/s", "p50", "p99", "p99.9", "max"], out)
+    return table(["phase", "route", "ops/s", "p50", "p99", "p99.9", "max"], out) + (
+        "\n\nOne server, switched by hakmem-load through the admin RPC; peak RSS %s, final RSS %s, "
+        "page reuse rate %s at the end." % (fmt_bytes(run.get("rss_peak_bytes")),
+                                            fmt_bytes(run.get("rss_final_bytes")),
+                                            fmt_rate(run.get("page_reuse_rate"))))
 
 
 def rocksdb_table(rows):
