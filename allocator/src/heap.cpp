@@ -44,11 +44,12 @@ Page* pending_pop(Heap* heap, size_t cls) {
   return page;
 }
 
-Heap* find_ready_heap(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor) {
+size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor,
+                        Heap** out, size_t max) {
   uint32_t used_words = indexed_heap_words();
-  if (used_words == 0) return nullptr;
-  uint32_t start = *cursor % used_words;
-  for (uint32_t i = 0; i < used_words; ++i) {
+  size_t found = 0;
+  uint32_t start = used_words ? *cursor % used_words : 0;
+  for (uint32_t i = 0; i < used_words && found < max; ++i) {
     uint32_t w = (start + i) % used_words;
     uint64_t dead = g_masks.dead[w].load(std::memory_order_relaxed);
     uint64_t bits =
@@ -56,13 +57,13 @@ Heap* find_ready_heap(size_t cls, bool want_dead, const Heap* self, uint32_t* cu
     if (self->index != kNoHeapIndex && self->index / 64 == w) {
       bits &= ~(uint64_t{1} << (self->index % 64));
     }
-    if (bits != 0) {
-      *cursor = w + 1;
+    for (; bits != 0 && found < max; bits &= bits - 1) {
       Heap* heap = heap_at(w * 64 + static_cast<uint32_t>(__builtin_ctzll(bits)));
-      if (heap != nullptr) return heap;
+      if (heap != nullptr) out[found++] = heap;
     }
+    if (found > 0) *cursor = w + 1;
   }
-  return nullptr;
+  return found;
 }
 
 // Puts a remote list (already taken from the page's stack) on the page's local free list.
@@ -241,17 +242,31 @@ uint64_t remote_frees_at_least(const Page* page, uint64_t limit) {
 
 }  // namespace
 
-// 4. Adoption of another live heap's pending page (Route P gated, CDA ungated).
+// 4. Adoption of another live heap's pending page (Route P gated, CDA ungated). A few
+// candidate owners are examined (an active owner fails the idle gate, an idle one may pass);
+// each examined owner counts as one attempt that ends allowed or blocked by one gate.
 Page* Heap::try_adopt(size_t cls, bool gated) {
-  Heap* victim = find_ready_heap(cls, /*want_dead=*/false, this, &victim_cursor);
-  if (victim == nullptr) return nullptr;
-  counters.add(kCtrAdoptionAttempts);
+  constexpr size_t kCandidates = 4;
+  Heap* candidates[kCandidates];
+  size_t n = find_ready_heaps(cls, /*want_dead=*/false, this, &victim_cursor, candidates,
+                              gated ? kCandidates : 1);
+  if (n == 0) return nullptr;
+  if (gated &&
+      g_masks.adoptable[cls].load(std::memory_order_relaxed) <= option(kOptAdoptionThreshold)) {
+    counters.add(kCtrAdoptionAttempts);
+    counters.add(kCtrBlockedPressure);  // a property of the class, not of an owner
+    return nullptr;
+  }
   uint64_t now = gated ? os::now_ns() : 0;
+  for (size_t i = 0; i < n; ++i) {
+    counters.add(kCtrAdoptionAttempts);
+    if (Page* page = adopt_from(candidates[i], cls, now, gated)) return page;
+  }
+  return nullptr;
+}
+
+Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated) {
   if (gated) {
-    if (g_masks.adoptable[cls].load(std::memory_order_relaxed) <= option(kOptAdoptionThreshold)) {
-      counters.add(kCtrBlockedPressure);
-      return nullptr;
-    }
     if (!owner_idle(victim, now, static_cast<uint64_t>(option(kOptIdleThresholdUs)) * 1000)) {
       counters.add(kCtrBlockedIdle);
       return nullptr;
@@ -306,8 +321,10 @@ Page* Heap::try_adopt(size_t cls, bool gated) {
 // 5. A page of a thread that exited: it has no owner to protect, any heap may take it.
 Page* Heap::claim_orphan(size_t cls) {
   for (int tries = 0; tries < 4; ++tries) {
-    Heap* dead = find_ready_heap(cls, /*want_dead=*/true, this, &victim_cursor);
-    if (dead == nullptr) return nullptr;
+    Heap* dead = nullptr;
+    if (find_ready_heaps(cls, /*want_dead=*/true, this, &victim_cursor, &dead, 1) == 0) {
+      return nullptr;
+    }
     PendingQueue& q = dead->pending[cls];
     if (!q.pop_lock.try_lock()) continue;
     Page* page = pending_pop(dead, cls);

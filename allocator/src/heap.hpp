@@ -85,6 +85,7 @@ struct Heap {
   Page* take_own_pending(size_t cls);
   Page* take_partial(size_t cls);
   Page* try_adopt(size_t cls, bool gated);
+  Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated);
   Page* claim_orphan(size_t cls);
   Page* new_page(size_t cls);
   void publish(Page* page);
@@ -92,7 +93,10 @@ struct Heap {
 };
 
 Page* pending_pop(Heap* heap, size_t cls);
-Heap* find_ready_heap(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor);
+// Up to `max` heaps whose pending queue of the class is (probably) non-empty, dead ones or
+// live ones other than self, starting where the cursor left off. Returns how many.
+size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor,
+                        Heap** out, size_t max);
 
 // ---- thread heaps ----------------------------------------------------------------------
 
