@@ -236,8 +236,10 @@ void Server::stop() {
   for (auto& io : m.io_threads) {
     if (io->thread.joinable()) io->thread.join();
   }
-  m.io_threads.clear();
+  // Objects bound to an io_context go before it.
   m.acceptor.reset();
+  m.accept_retry.reset();
+  m.io_threads.clear();
   try {
     core.store->flush();
   } catch (const std::exception& e) {

@@ -63,7 +63,7 @@ TEST_P(RedisToolsTest, RedisBenchmark) {
   EXPECT_EQ(server.wait_exit(), 0) << server.stderr_text();
 }
 
-INSTANTIATE_TEST_SUITE_P(Arenas, RedisToolsTest, ::testing::ValuesIn(arena_names()));
+INSTANTIATE_TEST_SUITE_P(Arenas, RedisToolsTest, ::testing::ValuesIn(main_arenas()));
 
 }  // namespace
 }  // namespace hakmem::server::test

@@ -1,5 +1,7 @@
 #include "resp_test_client.h"
 
+#include "arena.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -282,6 +284,28 @@ uint64_t ServerProcess::rss_bytes() const {
     if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
   }
   return 0;
+}
+
+std::vector<std::string> main_arenas() {
+  std::vector<std::string> out;
+  for (const auto& name : arena_names()) {
+    if (name == "hakmem" || name == "system") out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<std::string> usable_peer_arenas() {
+  std::vector<std::string> out;
+  for (const auto& name : arena_names()) {
+    if (name == "hakmem" || name == "system") continue;
+    try {
+      make_arena(name, {});
+      out.push_back(name);
+    } catch (const std::exception&) {
+      // not available here (e.g. jemalloc without LD_PRELOAD)
+    }
+  }
+  return out;
 }
 
 int run_command(const std::string& command, std::string* output, int timeout_s) {

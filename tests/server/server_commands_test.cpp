@@ -215,9 +215,28 @@ TEST(RouteTest, RouteFlagReachesHakmem) {
   }
 }
 
+// Peer allocators built in and usable here: the pipeline works on them as well.
+TEST(PeerArenaTest, SmokeOnEveryUsablePeer) {
+  const auto peers = usable_peer_arenas();
+  if (peers.empty()) GTEST_SKIP() << "no peer allocator usable here";
+  for (const auto& arena : peers) {
+    ServerProcess server({"--arena", arena, "--store", "memory", "--workers", "3"});
+    ASSERT_TRUE(server.start()) << arena << ": " << server.stderr_text();
+    RespClient client(server.port());
+    std::string batch;
+    for (int i = 0; i < 1000; ++i) batch += RespClient::encode({"INCR", "n"});
+    ASSERT_TRUE(client.send_raw(batch));
+    for (int i = 1; i <= 1000; ++i) ASSERT_EQ(client.read().str(), ":" + std::to_string(i));
+    RespValue info = client.call({"INFO", "memory"});
+    EXPECT_NE(info.text.find("mem_allocator:" + arena + "\r\n"), std::string::npos) << info.text;
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait_exit(), 0) << arena;
+  }
+}
+
 std::vector<Params> all_params() {
   std::vector<Params> params;
-  for (const auto& arena : arena_names()) {
+  for (const auto& arena : main_arenas()) {
     for (const char* store : {"memory", "rocksdb"}) params.emplace_back(arena, store);
   }
   return params;

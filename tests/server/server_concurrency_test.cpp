@@ -103,7 +103,7 @@ TEST_P(InProcessTest, StopWithRequestsInFlight) {
   EXPECT_EQ(value.substr(1), std::to_string(answered));  // one flag byte, then the number
 }
 
-INSTANTIATE_TEST_SUITE_P(Arenas, InProcessTest, ::testing::ValuesIn(arena_names()));
+INSTANTIATE_TEST_SUITE_P(Arenas, InProcessTest, ::testing::ValuesIn(test::main_arenas()));
 
 TEST(WorkerPoolTest, FullQueueCallsBackWhenThereIsRoom) {
   std::mutex gate;
