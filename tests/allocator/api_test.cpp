@@ -20,7 +20,9 @@ TEST(SizeClass, EverySizeMapsToTheSmallestFittingClass) {
     size_t cls = size_to_class(size);
     ASSERT_LT(cls, kClassCount);
     ASSERT_GE(class_size(cls), size) << size;
-    if (cls > 0) ASSERT_LT(class_size(cls - 1), size == 0 ? 1 : size) << size;
+    if (cls > 0) {
+      ASSERT_LT(class_size(cls - 1), size == 0 ? 1 : size) << size;
+    }
   }
 }
 
@@ -43,7 +45,9 @@ TEST(Api, UsableSizeCoversRequestAndIsTheClassSize) {
     ASSERT_NE(p, nullptr) << size;
     size_t usable = hak_usable_size(p);
     EXPECT_GE(usable, size);
-    if (size <= kMaxClassSize) EXPECT_EQ(usable, class_size(size_to_class(size)));
+    if (size <= kMaxClassSize) {
+      EXPECT_EQ(usable, class_size(size_to_class(size)));
+    }
     fill(p, usable, 1);
     EXPECT_TRUE(verify(p, usable, 1));
     hak_free(p);
