@@ -218,7 +218,7 @@ bool Connection::handle_locally(Request* r, uint64_t sequence) {
     core_.counters.count(find_command("auth"));
     const std::string& password = core_.config.requirepass;
     if (r->argc < 2 || r->argc > 3) {
-      local_reply(sequence, "-" + wrong_arity_error("auth") + "\r\n");
+      local_reply(sequence, std::string("-").append(wrong_arity_error("auth")).append("\r\n"));
     } else if (password.empty()) {
       local_reply(sequence,
                   "-ERR AUTH <password> called without any password configured for the default "

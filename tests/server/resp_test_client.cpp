@@ -22,20 +22,22 @@
 namespace hakmem::server::test {
 
 std::string RespValue::str() const {
+  // (append rather than "literal" + string: GCC 12 warns falsely about the latter)
+  std::string out(1, type);
   switch (type) {
     case '+':
-      return "+" + text;
     case '-':
-      return "-" + text;
+      return out.append(text);
     case ':':
-      return ":" + std::to_string(integer);
+      return out.append(std::to_string(integer));
     case '$':
-      return null ? "$nil" : "$" + text;
+      return null ? "$nil" : out.append(text);
     case '*': {
       if (null) return "*nil";
-      std::string out = "*[";
-      for (size_t i = 0; i < elements.size(); ++i) out += (i ? "," : "") + elements[i].str();
-      return out + "]";
+      out.append("[");
+      for (size_t i = 0; i < elements.size(); ++i)
+        out.append(i ? "," : "").append(elements[i].str());
+      return out.append("]");
     }
     default:
       return "<none>";
@@ -72,8 +74,11 @@ bool RespClient::send_raw(const std::string& bytes) {
 }
 
 std::string RespClient::encode(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  std::string out("*");
+  out.append(std::to_string(args.size())).append("\r\n");
+  for (const auto& a : args) {
+    out.append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
+  }
   return out;
 }
 

@@ -143,7 +143,7 @@ TEST(BackPressureTest, SmallPipelineLimitStillAnswersEverything) {
 
 TEST(PersistenceTest, DataSurvivesRestart) {
   std::string dir = ServerProcess::temp_dir("restart");
-  for (const std::string& fsync : {"always", "everysec", "no"}) {
+  for (const std::string fsync : {"always", "everysec", "no"}) {
     {
       auto server = start_server({"--store", "rocksdb", "--fsync", fsync}, dir);
       RespClient client(server->port());
