@@ -36,6 +36,10 @@ struct Shared {
   std::mutex mu;
   std::condition_variable cv;
   int live = 0;
+  // --exchange: lanes swap their array with this spare one now and then, so live threads
+  // free each other's blocks (the seed's "thread A passes objects to thread B").
+  std::mutex mailbox_mu;
+  std::vector<Slot>* mailbox = nullptr;
 };
 
 struct Lane {
@@ -68,16 +72,20 @@ void lane_main(Lane lane) {
   Shared& sh = *lane.shared;
   const LarsonParams& p = *sh.params;
   const AllocApi& a = *sh.alloc;
-  std::vector<Slot>& slots = *lane.slots;
   uint32_t range = p.max_size - p.min_size + 1;
   uint64_t steps = static_cast<uint64_t>(p.rounds) * p.chunks;
   uint64_t done = 0, bad = 0;
   for (; done < steps; ++done) {
+    std::vector<Slot>& slots = *lane.slots;
     Slot& s = slots[lane.rng.next() % slots.size()];
     if (!intact(s)) ++bad;
     a.free(s.block);
     fill(s, a, p.min_size + lane.rng.next() % range);
     if ((done & 1023) == 0 && sh.stop.load(std::memory_order_relaxed)) break;
+    if (p.exchange != 0 && done % p.exchange == p.exchange - 1) {
+      std::lock_guard<std::mutex> lock(sh.mailbox_mu);
+      std::swap(lane.slots, sh.mailbox);
+    }
   }
   sh.ops.fetch_add(done, std::memory_order_relaxed);
   sh.bad.fetch_add(bad, std::memory_order_relaxed);
@@ -97,7 +105,8 @@ LarsonResult run_larson(const LarsonParams& p, const AllocApi& alloc) {
   Shared sh;
   sh.params = &p;
   sh.alloc = &alloc;
-  std::vector<std::vector<Slot>> arrays(p.threads, std::vector<Slot>(p.chunks));
+  std::vector<std::vector<Slot>> arrays(p.threads + 1, std::vector<Slot>(p.chunks));
+  sh.mailbox = &arrays[p.threads];
   Rng warm{p.seed};
   uint32_t range = p.max_size - p.min_size + 1;
   // Warm-up by the main thread: the first frees of every worker are cross-thread.

@@ -19,6 +19,7 @@ struct LarsonParams {
   uint32_t rounds = 100;   // a thread makes rounds * chunks steps, then hands over
   uint32_t seed = 4141;
   uint32_t threads = 2;
+  uint32_t exchange = 0;  // steps between array swaps with other live threads; 0 = classic
 };
 
 struct LarsonResult {

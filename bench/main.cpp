@@ -135,6 +135,10 @@ int main(int argc, char** argv) {
   larson->add_option("--threads", lp.threads, "worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  larson
+      ->add_option("--exchange", lp.exchange,
+                   "steps between swapping the array with another live thread (0: classic)")
+      ->capture_default_str();
   add_common(larson, lc);
 
   Common pc;

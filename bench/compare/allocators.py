@@ -56,6 +56,11 @@ def resolve(names):
             if "preload_soname" in spec:
                 spec["preload"] = path
         runnable[name] = spec
+    if "jemalloc" in runnable:
+        notes.append("jemalloc cannot be dlopen'ed, so its server runs with jemalloc preloaded as "
+                     "the whole process's malloc (RocksDB included); the other arenas serve the "
+                     "server's request and reply objects (hakmem also the block cache) while "
+                     "RocksDB uses glibc")
     return runnable, notes
 
 
