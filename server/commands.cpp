@@ -192,13 +192,26 @@ void CommandExecutor::run(int command, const Request& r, RespWriter& out) {
 }
 
 bool CommandExecutor::read_live(std::string_view key, std::string* stored, std::string_view* value,
-                                int64_t* expire_at) {
+                                int64_t* expire_at, bool key_locked) {
   if (!store_.get(key, stored)) return false;
   DecodedValue d = decode_value(*stored);
-  if (!d.valid || d.expired(unix_millis_now())) return false;
+  if (!d.valid) return false;
+  if (d.expired(unix_millis_now())) {
+    if (!key_locked) remove_if_expired(key);  // locked callers overwrite the key anyway
+    return false;
+  }
   if (value) *value = d.value;
   if (expire_at) *expire_at = d.expire_at_ms;
   return true;
+}
+
+// Readers that meet an expired key delete it, so keys nobody writes again do not stay forever.
+void CommandExecutor::remove_if_expired(std::string_view key) {
+  std::lock_guard lock(locks_.lock_for(key));
+  std::string stored;
+  if (!store_.get(key, &stored)) return;
+  DecodedValue d = decode_value(stored);
+  if (d.valid && d.expired(unix_millis_now())) store_.remove(key);
 }
 
 void CommandExecutor::cmd_get(const Request& r, RespWriter& out) {
@@ -242,7 +255,7 @@ void CommandExecutor::cmd_set(const Request& r, RespWriter& out) {
   thread_local std::string stored;
   std::string_view old_value;
   int64_t old_expire = 0;
-  bool exists = read_live(key, &stored, &old_value, &old_expire);
+  bool exists = read_live(key, &stored, &old_value, &old_expire, true);
   if (get) {
     // The reply carries the old value (or nil) whether or not the write happens.
     exists ? out.bulk(old_value) : out.null_bulk();
@@ -288,7 +301,7 @@ void CommandExecutor::cmd_incrby(const Request& r, int64_t by, RespWriter& out) 
   std::string_view value;
   int64_t expire_at = 0;
   int64_t current = 0;
-  if (read_live(key, &stored, &value, &expire_at) && !parse_int64(value, &current)) {
+  if (read_live(key, &stored, &value, &expire_at, true) && !parse_int64(value, &current)) {
     return out.error(kNotInteger);
   }
   int64_t next = 0;

@@ -66,9 +66,11 @@ class CommandExecutor {
   void cmd_select(const Request& r, RespWriter& out);
   void cmd_info(const Request& r, RespWriter& out);
   void cmd_command(const Request& r, RespWriter& out);
-  // Reads a live (not expired) value; false when absent.
+  // Reads a live (not expired) value; false when absent. key_locked: the caller holds the key's
+  // stripe (and will overwrite it), so an expired value is left for the caller.
   bool read_live(std::string_view key, std::string* stored, std::string_view* value,
-                 int64_t* expire_at);
+                 int64_t* expire_at, bool key_locked = false);
+  void remove_if_expired(std::string_view key);
 
   Store& store_;
   const ServerConfig& config_;
