@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import tempfile
 
 from .server import Server, ServerError
 
@@ -64,6 +65,28 @@ class LoadSettings:
         return cmd
 
 
+def run_polling(cmd, server, interval=0.5):
+    """Runs hakmem-load while polling INFO memory; (finished process, peak allocator bytes or None)."""
+    peak = None
+    with open(os.devnull, "w") as null, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=null, stderr=err, text=True)
+        while True:
+            try:
+                proc.wait(timeout=interval)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            try:
+                in_use = memory_metrics(server.info("memory"))["arena_bytes_in_use"]
+            except OSError:
+                continue  # a busy server may not answer in time; the next poll may
+            if in_use is not None:
+                peak = max(peak or 0, in_use)
+        err.seek(0)
+        proc.stderr_text = err.read()
+    return proc, peak
+
+
 def run_one(bins, spec, settings, raw_dir, tag, rate=0, phases=None, server_args=()):
     """Runs one configuration once; returns a record (status "ok" or "failed", never invented)."""
     rec = {"status": "failed", "failure": "", "rate": int(rate)}
@@ -82,10 +105,11 @@ def run_one(bins, spec, settings, raw_dir, tag, rate=0, phases=None, server_args
                                admin=server.admin, phases=phases)
         rec["load_command"] = " ".join(cmd)
         load_start = server.sampler.now()
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc, peak = run_polling(cmd, server)
         rec["load_window_s"] = [round(load_start, 3), round(server.sampler.now(), 3)]
+        rec["arena_bytes_in_use_peak"] = peak
         if proc.returncode != 0:
-            rec["failure"] = "hakmem-load exited %d: %s" % (proc.returncode, proc.stderr.strip()[-500:])
+            rec["failure"] = "hakmem-load exited %d: %s" % (proc.returncode, proc.stderr_text.strip()[-500:])
         try:
             with open(json_path) as f:
                 doc = json.load(f)
@@ -98,6 +122,9 @@ def run_one(bins, spec, settings, raw_dir, tag, rate=0, phases=None, server_args
             rec["failure"] = rec["failure"] or "no usable hakmem-load JSON (%s)" % e
         try:
             rec.update(memory_metrics(server.info("memory")))
+            if rec["arena_bytes_in_use"] is not None:
+                rec["arena_bytes_in_use_peak"] = max(rec["arena_bytes_in_use_peak"] or 0,
+                                                     rec["arena_bytes_in_use"])
         except OSError as e:
             rec["failure"] = rec["failure"] or "INFO memory failed: %s" % e
         rec["rss_final_bytes"] = server.sampler.sample() or server.sampler.last()

@@ -34,12 +34,16 @@ def fmt_ratio(v):
 
 
 def cell(s, fmt):
-    """"median (min-max)"; one value when the spread is a single run or flat."""
+    """"median (min-max)", the range without the median's unit; one value when the spread is flat."""
     if s is None:
         return "n/a"  # no ok run, or the allocator has no such figure
-    if s["n"] == 1 or fmt(s["min"]) == fmt(s["max"]):
-        return fmt(s["median"])
-    return "%s (%s-%s)" % (fmt(s["median"]), fmt(s["min"]), fmt(s["max"]))
+    med, lo, hi = fmt(s["median"]), fmt(s["min"]), fmt(s["max"])
+    if s["n"] == 1 or lo == hi:
+        return med
+    unit = " " + med.split(" ", 1)[1] if " " in med else ""
+    if unit and lo.endswith(unit) and hi.endswith(unit):
+        lo, hi = lo[:-len(unit)], hi[:-len(unit)]
+    return "%s (%s-%s)" % (med, lo, hi)
 
 
 def table(header, rows):
@@ -65,9 +69,9 @@ def memory_table(rows):
         m, vs = r["metrics"], r["vs_system"]
         out.append([r["config"], cell(m["rss_peak_bytes"], fmt_bytes), fmt_ratio(vs["rss_peak_bytes"]),
                     cell(m["rss_final_bytes"], fmt_bytes), fmt_ratio(vs["rss_final_bytes"]),
-                    cell(m["arena_bytes_in_use"], fmt_bytes), cell(m["page_reuse_rate"], fmt_rate)])
+                    cell(m["arena_bytes_in_use_peak"], fmt_bytes), cell(m["page_reuse_rate"], fmt_rate)])
     return table(["allocator", "peak RSS", "vs system", "final RSS", "vs system",
-                  "allocator bytes in use", "page reuse rate"], out)
+                  "allocator in use (peak)", "page reuse rate"], out)
 
 
 def phases_table(run):
@@ -110,8 +114,8 @@ def build(summary):
              "Settings: %s." % s["settings_text"],
              "Medians of %d interleaved reps, (min-max) over the reps; ratios are medians divided by "
              "system malloc's. RSS is the server's, sampled from /proc every 100 ms. "
-             "Allocator bytes in use: live bytes as the arena's allocator reports them at the end of "
-             "the run (system and jemalloc: the whole process's malloc, RocksDB included; hakmem, "
+             "Allocator in use: the highest live bytes the arena's allocator reported (INFO memory, "
+             "polled every 0.5 s during the load; system and jemalloc: the whole process's malloc, RocksDB included; hakmem, "
              "tcmalloc: that allocator only, i.e. requests, replies and for hakmem the block cache; "
              "mimalloc: n/a, no cheap counter). n/a: no figure or no successful run." % s["settings"]["reps"],
              ""]

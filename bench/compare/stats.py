@@ -3,7 +3,7 @@
 import statistics
 
 METRICS = ["ops_per_sec", "p50_us", "p99_us", "p999_us", "max_us", "rss_peak_bytes",
-           "rss_final_bytes", "arena_bytes_in_use", "page_reuse_rate"]
+           "rss_final_bytes", "arena_bytes_in_use", "arena_bytes_in_use_peak", "page_reuse_rate"]
 
 
 def spread(values):

@@ -151,6 +151,10 @@ class SummaryTest(unittest.TestCase):
         self.assertEqual(report.cell({"median": 2e3, "min": 1e3, "max": 3e3, "n": 3}, report.fmt_ops),
                          "2.0k (1.0k-3.0k)")
         self.assertEqual(report.cell({"median": 5, "min": 5, "max": 5, "n": 1}, report.fmt_us), "5 us")
+        self.assertEqual(report.cell({"median": 373, "min": 360, "max": 385, "n": 2}, report.fmt_us),
+                         "373 us (360-385)")
+        self.assertEqual(report.cell({"median": 900, "min": 500, "max": 1500, "n": 3}, report.fmt_us),
+                         "900 us (500 us-1.50 ms)")
         self.assertEqual(report.cell(None, report.fmt_us), "n/a")
         self.assertEqual(report.fmt_bytes(3 << 20), "3.0 MiB")
         self.assertEqual(report.fmt_us(1500), "1.50 ms")
