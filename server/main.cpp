@@ -28,14 +28,14 @@ bool is_loopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address == "::1" || address == "localhost";
 }
 
-void write_port_file(const std::string& path, uint16_t port) {
+bool write_port_file(const std::string& path, uint16_t port) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
     out << port << "\n";
-    if (!out) die("cannot write --port-file '" + path + "'");
+    if (!out) return false;
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) die("cannot write --port-file '" + path + "'");
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 }  // namespace
@@ -126,7 +126,10 @@ int main(int argc, char** argv) {
                  "reach this address can read and write every key\n",
                  config.bind.c_str());
   }
-  if (!port_file.empty()) write_port_file(port_file, server.port());
+  if (!port_file.empty() && !write_port_file(port_file, server.port())) {
+    server.stop();  // threads are running: stop them before exiting
+    die("cannot write --port-file '" + port_file + "'");
+  }
   std::printf("hakmem-server listening on %s:%u (arena %s, store %s, workers %u, io-threads %u)\n",
               config.bind.c_str(), server.port(), server.config().arena.c_str(),
               config.store.kind.c_str(), config.workers, config.io_threads);

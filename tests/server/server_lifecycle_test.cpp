@@ -242,6 +242,7 @@ TEST(StartupTest, ErrorsPrintOneLineAndExitTwo) {
       {"bad arena", {"--arena", "nonesuch"}, ""},
       {"bad bind", {"--bind", "not-an-address"}, ""},
       {"unusable data dir", {"--store", "rocksdb"}, file_dir + "/file/data"},
+      {"unwritable port file", {"--store", "memory", "--port-file", file_dir + "/file/port"}, ""},
   };
   for (const auto& c : cases) {
     ServerProcess server(c.args, c.data_dir);
