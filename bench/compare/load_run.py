@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 
 from .server import Server, ServerError
 
@@ -65,9 +66,24 @@ class LoadSettings:
         return cmd
 
 
-def run_polling(cmd, server, interval=0.5):
-    """Runs hakmem-load while polling INFO memory; (finished process, peak allocator bytes or None)."""
+def phases_seconds(spec):
+    """Total length of a --phases spec such as "S:3s,P:500ms"."""
+    total = 0.0
+    for item in spec.split(","):
+        value = item.split(":", 1)[1].strip()
+        for unit, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
+            if value.endswith(unit):
+                total += float(value[:-len(unit)]) * scale
+                break
+    return total
+
+
+def run_polling(cmd, server, timeout, interval=0.5):
+    """Runs hakmem-load while polling INFO memory; (finished process, peak allocator bytes or None).
+
+    A run past `timeout` gets SIGTERM (hakmem-load then reports what it measured, exit 130)."""
     peak = None
+    deadline = time.monotonic() + timeout
     with open(os.devnull, "w") as null, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, stdout=null, stderr=err, text=True)
         while True:
@@ -75,7 +91,9 @@ def run_polling(cmd, server, interval=0.5):
                 proc.wait(timeout=interval)
                 break
             except subprocess.TimeoutExpired:
-                pass
+                if time.monotonic() > deadline and proc.returncode is None:
+                    proc.terminate()
+                    deadline = float("inf")
             try:
                 in_use = memory_metrics(server.info("memory"))["arena_bytes_in_use"]
             except OSError:
@@ -105,7 +123,9 @@ def run_one(bins, spec, settings, raw_dir, tag, rate=0, phases=None, server_args
                                admin=server.admin, phases=phases)
         rec["load_command"] = " ".join(cmd)
         load_start = server.sampler.now()
-        proc, peak = run_polling(cmd, server)
+        a = settings.args
+        length = phases_seconds(phases) if phases else a.duration
+        proc, peak = run_polling(cmd, server, timeout=120 + 3 * (a.warmup + length))
         rec["load_window_s"] = [round(load_start, 3), round(server.sampler.now(), 3)]
         rec["arena_bytes_in_use_peak"] = peak
         if proc.returncode != 0:

@@ -1,5 +1,6 @@
 """PNG plots with gnuplot (a subprocess; data as small TSV files beside the plots)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -88,6 +89,32 @@ def rss(runs, configs, raw_dir, path, title):
     return True
 
 
+def phases_timeline(run, raw_dir, path, title):
+    """Per-second ops/s and p99 of the route-switch run, one colour per phase's route."""
+    if not run or run["status"] != "ok" or not run.get("load_json"):
+        return False
+    with open(os.path.join(raw_dir, run["load_json"])) as f:
+        doc = json.load(f)
+    routes = {p["index"]: p["route"] for p in doc["phases"]}
+    data = path[:-4] + ".tsv"
+    with open(data, "w") as f:
+        f.write("# t_s\tops_per_sec\tp99_us\tphase\troute\n")
+        for pt in doc["series"]:
+            mid = pt["t_s"] - pt["interval_s"] / 2  # each point is one interval's figure
+            f.write("%f\t%f\t%f\t%d\t%s\n" % (mid, pt["ops_per_sec"], pt["p99_us"], pt["phase"],
+                                             routes.get(pt["phase"], "?")))
+    bounds = "".join('set arrow from %f, graph 0 to %f, graph 1 nohead dt 2\n' % (p["start_s"], p["start_s"])
+                     for p in doc["phases"] if p["start_s"] > 0)
+    labels = "".join('set label "route %s" at %f, graph 0.95\n' % (p["route"], p["start_s"] + 0.05)
+                     for p in doc["phases"])
+    gnuplot(header(path, title) + bounds + labels +
+            'set xlabel "seconds since measuring started"\nset ylabel "ops/s"\nset y2label "p99 (us)"\n'
+            'set ytics nomirror\nset y2tics\nset xrange [0:*]\nset yrange [0:*]\nset y2range [0:*]\n'
+            'plot "%s" using 1:2 with linespoints lw 2 title "ops/s", '
+            '"" using 1:3 axes x1y2 with linespoints lw 2 title "p99"\n' % data)
+    return True
+
+
 def make_all(summary, out_dir, raw_dir):
     """Paths of the PNGs made, and notes for the ones that could not be."""
     if shutil.which("gnuplot") is None:
@@ -106,6 +133,10 @@ def make_all(summary, out_dir, raw_dir):
             m, configs, raw_dir, p, "latency percentiles, " + l)))
         jobs.append(("rss_%s.png" % mode, lambda p, m=mode_runs, l=label: rss(
             m, configs, raw_dir, p, "server RSS over time, " + l)))
+    if summary.get("phases_run"):
+        jobs.append(("route_switch.png", lambda p: phases_timeline(
+            summary["phases_run"], raw_dir, p, "hakmem route switched live (admin RPC): " +
+            summary["phases_spec"])))
     if summary.get("rocksdb"):
         jobs.append(("throughput_rocksdb.png", lambda p: throughput(
             summary["rocksdb"], p, "hakmem-bench rocksdb (LD_PRELOAD) throughput") or True))
@@ -114,6 +145,6 @@ def make_all(summary, out_dir, raw_dir):
         try:
             if job(path):
                 made.append(path)
-        except (OSError, RuntimeError) as e:
+        except (OSError, RuntimeError, ValueError, KeyError) as e:
             notes.append("plot %s failed: %s" % (name, e))
     return made, notes

@@ -27,7 +27,8 @@ def main():
         [stamp] = os.listdir(out)
         res = os.path.join(out, stamp)
         for name in ("summary.md", "summary.json", "throughput_closed.png", "latency_closed.png",
-                     "rss_closed.png", "latency_open.png", "rss_open.png", "throughput_rocksdb.png"):
+                     "rss_closed.png", "latency_open.png", "rss_open.png", "throughput_rocksdb.png",
+                     "route_switch.png"):
             path = os.path.join(res, name)
             assert os.path.getsize(path) > 0, path
         with open(os.path.join(res, "summary.json")) as f:
