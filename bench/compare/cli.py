@@ -88,6 +88,10 @@ def parse(argv):
             setattr(args, key, value)
     if args.load is None:
         args.load = args.keys
+    unknown = [a for a in args.allocs.split(",") if a and a not in allocators.CONFIGS]
+    if unknown:
+        parser().error("unknown allocator %s (known: %s)" % (", ".join(unknown),
+                                                             ", ".join(allocators.CONFIGS)))
     if args.reps < 1 or args.rocksdb_reps < 1:
         parser().error("--reps and --rocksdb-reps must be at least 1")
     return args

@@ -104,6 +104,12 @@ def failures(runs):
             for r in runs if r["status"] != "ok"]
 
 
+def error_notes(runs):
+    """Runs that succeeded but got error replies (counted by hakmem-load, not in ops/s)."""
+    return ["- %s %s rep %s: %d error replies" % (r["config"], r["mode"], r["rep"], r["errors"])
+            for r in runs if r["status"] == "ok" and r.get("errors")]
+
+
 def build(summary):
     """summary: the dict written to summary.json (see cli.py). Returns the markdown text."""
     s = summary
@@ -138,6 +144,9 @@ def build(summary):
     fails = failures(s["runs"])
     if fails:
         lines += ["## Failed runs (not counted)", ""] + fails + [""]
+    errors = error_notes(s["runs"])
+    if errors:
+        lines += ["## Runs with error replies", ""] + errors + [""]
     if s.get("plots"):
         lines += ["## Plots", ""] + ["- %s" % p for p in s["plots"]] + [""]
     return "\n".join(lines)

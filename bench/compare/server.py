@@ -73,8 +73,10 @@ class Server:
             except queue.Empty:
                 line = None
             if line is None:
+                message = "server did not start: " + self._log_tail()
                 self._kill()
-                raise ServerError("server did not start: " + self._log_tail())
+                self.stop()  # removes the temporary directory
+                raise ServerError(message)
             if " admin gRPC on " in line:
                 self.admin = line.rsplit(" ", 1)[-1].strip()
             elif "listening on" in line:
