@@ -60,8 +60,9 @@ class Server:
         if self.preload:
             env["LD_PRELOAD"] = self.preload
         self.stderr_path = os.path.join(self.tmp, "server.log")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(self.stderr_path, "w"),
-                                     env=env, text=True, start_new_session=True)
+        with open(self.stderr_path, "w") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env, text=True,
+                                         start_new_session=True)
         self.command = cmd
         lines = queue.Queue()
         threading.Thread(target=_pump, args=(self.proc.stdout, lines), daemon=True).start()
