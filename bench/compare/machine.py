@@ -21,5 +21,6 @@ def describe():
             memory = "%.1f GiB RAM" % (kb / 1048576.0)
     except (OSError, ValueError, IndexError):
         pass
+    # Other work on the machine skews every figure; the load average at the end says how much.
     return {"nproc": len(os.sched_getaffinity(0)), "cpu_model": cpu, "memory": memory,
-            "kernel": platform.release()}
+            "kernel": platform.release(), "loadavg_1m": round(os.getloadavg()[0], 2)}

@@ -115,8 +115,8 @@ def build(summary):
     s = summary
     m = s["machine"]
     lines = ["# hakmem-compare %s" % s["started"], "",
-             "Machine: %s, %d CPUs (nproc), %s, kernel %s." % (m["cpu_model"], m["nproc"], m["memory"],
-                                                              m["kernel"]),
+             "Machine: %s, %d CPUs (nproc), %s, kernel %s; load average %s when the runs ended." % (
+                 m["cpu_model"], m["nproc"], m["memory"], m["kernel"], m.get("loadavg_1m", "n/a")),
              "Settings: %s." % s["settings_text"],
              "Medians of %d interleaved reps, (min-max) over the reps; ratios are medians divided by "
              "system malloc's. RSS is the server's, sampled from /proc every 100 ms. "
