@@ -138,14 +138,15 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
       " page reuse | new pages | pending enq/drained | drain att/succ | adoptions | "
       "wall/requested s |\n",
       ref, ref);
-  fmt::print("|---|---|---|---|---|---|---|---|---|---|---|\n");
+  fmt::print("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Config& c : configs) {
     auto& rs = runs[c.label()];
     if (rs.empty()) continue;
-    std::vector<double> ops, rss, reuse, newp, enq, drn, att, suc, adopt, wall;
+    std::vector<double> ops, rss, committed, reuse, newp, enq, drn, att, suc, adopt, wall;
     for (auto& r : rs) {
       ops.push_back(r.ops_per_sec / 1e6);
       rss.push_back(r.peak_rss / 1048576.0);
+      committed.push_back(counter(r, "bytes_committed_peak") / 1048576.0);
       reuse.push_back(r.page_reuse_rate);
       newp.push_back(counter(r, "new_pages"));
       enq.push_back(counter(r, "pending_enqueued"));
@@ -160,10 +161,10 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
     auto med = [](const std::vector<double>& v) { return stat_of(v).median; };
     fmt::print(
         "| {} | {:.2f} ({:.2f}-{:.2f}) | {:.2f} | {:.1f} ({:.1f}-{:.1f}) | {:.2f} | {} | {} | {} | "
-        "{} | {} | "
-        "{:.2f}/{:.2f} |\n",
+        "{} | {} | {} | {:.2f}/{:.2f} |\n",
         c.label(), so.median, so.min, so.max, ref_ops > 0 ? so.median * 1e6 / ref_ops : 0,
         sr.median, sr.min, sr.max, ref_rss > 0 ? sr.median * 1048576.0 / ref_rss : 0,
+        hak ? fmt::format("{:.1f}", med(committed)) : "-",
         hak ? fmt::format("{:.1f}%", med(reuse) * 100) : "-",
         hak ? fmt::format("{:.0f}", med(newp)) : "-",
         hak ? fmt::format("{:.0f}/{:.0f}", med(enq), med(drn)) : "-",

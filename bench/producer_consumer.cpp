@@ -145,6 +145,9 @@ ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& a) {
         }
         turns.fetch_add(1);
       }
+      // An idle owner stays alive: a thread that exits turns its pages into orphans that
+      // any heap may claim, which is a different (and easier) case.
+      while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     });
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(p.seconds));

@@ -37,7 +37,8 @@ struct TempDir {
   std::string path;
   TempDir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "hakmem-rocksdb-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
+    if (mkdtemp(tmpl.data()) == nullptr)
+      throw std::runtime_error("cannot create a temporary directory");
     path = tmpl;
   }
   ~TempDir() {
@@ -122,8 +123,10 @@ void mixed(rocksdb::DB& db, const RocksdbParams& p, RocksdbResult& r) {
         ++n_scan;
       } else {
         rocksdb::Status s = db.Get(ro, key_of(key(rng)), &value);
-        if (s.IsNotFound()) ++n_miss;
-        else if (!s.ok()) failed = true;
+        if (s.IsNotFound())
+          ++n_miss;
+        else if (!s.ok())
+          failed = true;
         ++n_get;
       }
     }
@@ -164,7 +167,8 @@ double preloaded_hakmem_reuse_rate() {
   void* handle = dlopen(pre, RTLD_NOW | RTLD_NOLOAD);
   if (handle == nullptr) return -1;
   auto get = reinterpret_cast<void (*)(hak_counters*)>(dlsym(handle, "hak_counters_get"));
-  auto rate = reinterpret_cast<double (*)(const hak_counters*)>(dlsym(handle, "hak_page_reuse_rate"));
+  auto rate =
+      reinterpret_cast<double (*)(const hak_counters*)>(dlsym(handle, "hak_page_reuse_rate"));
   double out = -1;
   if (get != nullptr && rate != nullptr) {
     hak_counters c{};
@@ -194,23 +198,34 @@ RocksdbResult run_rocksdb(const RocksdbParams& p) {
 
 CLI::App* add_rocksdb_subcommand(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "rocksdb", "embedded RocksDB: fill, then reads (gets, scans) while writing; uses the process "
-                 "malloc, so run it under LD_PRELOAD (ops = gets+scans+puts)");
+      "rocksdb",
+      "embedded RocksDB: fill, then reads (gets, scans) while writing; uses the process "
+      "malloc, so run it under LD_PRELOAD (ops = gets+scans+puts)");
   RocksdbParams& p = params;
   cmd->add_option("--seconds", p.seconds, "reads while writing, after the fill")
-      ->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
   cmd->add_option("--threads", p.threads, "threads: one writer, the rest read")
-      ->capture_default_str()->check(CLI::Range(2, 256));
+      ->capture_default_str()
+      ->check(CLI::Range(2, 256));
   cmd->add_option("--keys", p.keys, "keys filled first, then overwritten at random")
-      ->capture_default_str()->check(CLI::Range(1, 1000000000));
-  cmd->add_option("--min", p.min_value, "smallest value")->capture_default_str()->check(CLI::Range(1, 1 << 24));
-  cmd->add_option("--max", p.max_value, "largest value")->capture_default_str()->check(CLI::Range(1, 1 << 24));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000000));
+  cmd->add_option("--min", p.min_value, "smallest value")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 24));
+  cmd->add_option("--max", p.max_value, "largest value")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 24));
   cmd->add_option("--block-cache-mb", p.block_cache_mb, "block cache (small, so it churns)")
-      ->capture_default_str()->check(CLI::Range(1, 1 << 20));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--write-buffer-mb", p.write_buffer_mb, "memtable size")
-      ->capture_default_str()->check(CLI::Range(1, 1 << 16));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--scan-percent", p.scan_percent, "reads that are a seek plus 16 nexts")
-      ->capture_default_str()->check(CLI::Range(0, 100));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
   cmd->add_option("--seed", p.seed, "random seed")->capture_default_str();
   cmd->add_flag("--json", p.json, "print one JSON object instead of text");
   return cmd;
@@ -219,7 +234,8 @@ CLI::App* add_rocksdb_subcommand(CLI::App& app) {
 int run_rocksdb_subcommand() {
   const RocksdbParams& p = params;
   if (p.min_value > p.max_value) {
-    fmt::print(stderr, "hakmem-bench: --min {} is larger than --max {}\n", p.min_value, p.max_value);
+    fmt::print(stderr, "hakmem-bench: --min {} is larger than --max {}\n", p.min_value,
+               p.max_value);
     return 2;
   }
   RocksdbResult res;
@@ -248,8 +264,10 @@ int run_rocksdb_subcommand() {
              {"threads", static_cast<double>(p.threads)}};
   finish_report(r, false);
   if (r.alloc == "hakmem") r.page_reuse_rate = preloaded_hakmem_reuse_rate();
-  if (p.json) fmt::print("{}\n", report_json(r));
-  else print_report(r);
+  if (p.json)
+    fmt::print("{}\n", report_json(r));
+  else
+    print_report(r);
   return 0;
 }
 
