@@ -105,8 +105,10 @@ LarsonResult run_larson(const LarsonParams& p, const AllocApi& alloc) {
   Shared sh;
   sh.params = &p;
   sh.alloc = &alloc;
-  std::vector<std::vector<Slot>> arrays(p.threads + 1, std::vector<Slot>(p.chunks));
-  sh.mailbox = &arrays[p.threads];
+  // With --exchange, one spare array waits in the mailbox.
+  size_t spare = p.exchange != 0 ? 1 : 0;
+  std::vector<std::vector<Slot>> arrays(p.threads + spare, std::vector<Slot>(p.chunks));
+  if (spare) sh.mailbox = &arrays[p.threads];
   Rng warm{p.seed};
   uint32_t range = p.max_size - p.min_size + 1;
   // Warm-up by the main thread: the first frees of every worker are cross-thread.
