@@ -44,8 +44,8 @@ Page* pending_pop(Heap* heap, size_t cls) {
   return page;
 }
 
-size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor,
-                        Heap** out, size_t max) {
+size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor, Heap** out,
+                        size_t max) {
   uint32_t used_words = indexed_heap_words();
   size_t found = 0;
   uint32_t start = used_words ? *cursor % used_words : 0;
@@ -468,20 +468,46 @@ void Heap::publish(Page* page) {
   counters.add(kCtrOrphanPublishes);
 }
 
+// Takes every page queued in `owner`'s pending queue of the class into a list (claimed).
+Page* Heap::claim_all_pending(Heap* owner, size_t cls, Page* list) {
+  PendingQueue& q = owner->pending[cls];
+  if (q.head.load(std::memory_order_relaxed) == nullptr) return list;
+  if (owner == this) {
+    q.pop_lock.lock();
+  } else if (!q.pop_lock.try_lock()) {
+    return list;
+  }
+  while (Page* page = pending_pop(owner, cls)) {
+    claim(page);
+    page->next = list;
+    list = page;
+  }
+  q.pop_lock.unlock();
+  return list;
+}
+
+// Empty pages go back to the page allocator (and so, after the delay, to the OS); the rest
+// is published as orphans of this (exiting) heap.
+void Heap::release_or_publish(Page* list) {
+  while (list != nullptr) {
+    Page* page = list;
+    list = page->next;
+    page->next = nullptr;
+    drain(page);
+    if (page->used == 0) {
+      counters.add(kCtrPagesFreed);
+      page_free(page);
+    } else {
+      publish(page);
+    }
+  }
+}
+
 void Heap::abandon() {
   for (size_t cls = 0; cls < kClassCount; ++cls) {
-    // Take back what is queued, so that pages that emptied meanwhile go back to the OS.
-    PendingQueue& q = pending[cls];
-    Page* queued = nullptr;
-    q.pop_lock.lock();
-    while (Page* page = pending_pop(this, cls)) {
-      claim(page);
-      page->next = queued;
-      queued = page;
-    }
-    q.pop_lock.unlock();
+    // What is queued comes back first, so that pages that emptied meanwhile are released.
+    Page* owned = claim_all_pending(this, cls, nullptr);
     ClassQueue& cq = classes[cls];
-    Page* owned = queued;
     if (cq.active != &g_empty_page) {
       cq.active->next = owned;
       owned = cq.active;
@@ -492,17 +518,20 @@ void Heap::abandon() {
       page->next = owned;
       owned = page;
     }
-    while (owned != nullptr) {
-      Page* page = owned;
-      owned = page->next;
-      page->next = nullptr;
-      drain(page);
-      if (page->used == 0) {
-        counters.add(kCtrPagesFreed);
-        page_free(page);
-      } else {
-        publish(page);
-      }
+    release_or_publish(owned);
+  }
+  reap_dead_heaps();
+}
+
+// Orphans only come back into use when a heap runs out of its own pages, so the pages of
+// exited threads that were emptied by remote frees could stay committed for a long time.
+// An exiting thread, already cleaning up, releases them (and carries the non-empty ones on
+// as its own orphans).
+void Heap::reap_dead_heaps() {
+  for (Heap* other = heaps_all(); other != nullptr; other = other->all_next) {
+    if (other == this || !other->dead.load(std::memory_order_acquire)) continue;
+    for (size_t cls = 0; cls < kClassCount; ++cls) {
+      release_or_publish(claim_all_pending(other, cls, nullptr));
     }
   }
 }

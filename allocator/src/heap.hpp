@@ -89,14 +89,17 @@ struct Heap {
   Page* claim_orphan(size_t cls);
   Page* new_page(size_t cls);
   void publish(Page* page);
+  Page* claim_all_pending(Heap* owner, size_t cls, Page* list);
+  void release_or_publish(Page* list);
+  void reap_dead_heaps();
   void* extend_and_alloc(Page* page);
 };
 
 Page* pending_pop(Heap* heap, size_t cls);
 // Up to `max` heaps whose pending queue of the class is (probably) non-empty, dead ones or
 // live ones other than self, starting where the cursor left off. Returns how many.
-size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor,
-                        Heap** out, size_t max);
+size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor, Heap** out,
+                        size_t max);
 
 // ---- thread heaps ----------------------------------------------------------------------
 
