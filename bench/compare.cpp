@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "alloc_api.hpp"
+#include "hakmem/hakmem.h"
 #include "run_report.hpp"
 
 namespace hakmem::bench {
@@ -94,7 +95,8 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
   } else {
     std::vector<std::string> skipped;
     for (const auto& name : available_alloc_names(&skipped)) {
-      configs.push_back({name, name == "hakmem" ? (route.empty() ? "S" : route) : ""});
+      configs.push_back(
+          {name, name == "hakmem" ? (route.empty() ? hak_route_name(hak_get_route()) : route) : ""});
     }
     for (const auto& note : skipped) fmt::print("note: skipping {}\n", note);
   }
@@ -135,8 +137,8 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
   }
   fmt::print(
       "\n| config | M ops/s median (min-max) | x {} | peak RSS MiB median (min-max) | x {} |"
-      " page reuse | new pages | pending enq/drained | drain att/succ | adoptions | "
-      "wall/requested s |\n",
+      " peak committed MiB | page reuse | new pages | pending enq/drained | drain att/succ | "
+      "adoptions | wall/requested s |\n",
       ref, ref);
   fmt::print("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Config& c : configs) {

@@ -18,7 +18,7 @@ struct ServerConfig {
   size_t queue_capacity = 4096;  // requests waiting for a worker, all connections together
 
   std::string arena;  // empty: default_arena_name()
-  std::string route = "S";
+  std::string route = "P";
 
   StoreOptions store;
 

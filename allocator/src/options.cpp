@@ -12,7 +12,7 @@
 namespace hakmem {
 
 const OptionSpec kOptionSpecs[kOptionCount] = {
-    {"route", "HAKMEM_ROUTE", "slow-path policy: S (0), P (1) or CDA (2); default S", 0, 2, 0},
+    {"route", "HAKMEM_ROUTE", "slow-path policy: S (0), P (1) or CDA (2); default P", 0, 2, 1},
     {"must_reuse_budget", "HAKMEM_MUST_REUSE_BUDGET",
      "pending pages examined per slow path before anything else; default 4, range 1..1024", 1, 1024,
      4},
@@ -36,7 +36,7 @@ const OptionSpec kOptionSpecs[kOptionCount] = {
 };
 
 std::atomic<int64_t> g_option_values[kOptionCount] = {
-    {0}, {4}, {10}, {200}, {150}, {4}, {8},
+    {1}, {4}, {10}, {200}, {150}, {4}, {8},
 };
 
 namespace {

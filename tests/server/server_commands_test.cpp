@@ -161,7 +161,7 @@ TEST_P(CommandsTest, ConfigCommandInfoQuit) {
   EXPECT_NE(info.text.find("mem_allocator:" + arena + "\r\n"), std::string::npos);
   EXPECT_NE(info.text.find("store:" + store + "\r\n"), std::string::npos);
   if (arena == "hakmem") {
-    EXPECT_NE(info.text.find("hakmem_route:S\r\n"), std::string::npos);
+    EXPECT_NE(info.text.find("hakmem_route:P\r\n"), std::string::npos);  // the default
     EXPECT_NE(info.text.find("hakmem_page_reuse_rate:"), std::string::npos);
   }
   if (store == "rocksdb") {

@@ -52,7 +52,7 @@ int hak_route_parse(const char* text, hak_route* out);
 /* ---- tuning options --------------------------------------------------------------------- */
 
 /* Options are named integers; hak_option_count()/hak_option_name(i) enumerate them:
- *   route              0=S 1=P 2=CDA (also settable by name through hak_option_set_text)
+ *   route              0=S 1=P 2=CDA, default P (also by name through hak_option_set_text)
  *   must_reuse_budget  pending pages examined per slow path before anything else (1..1024)
  *   purge_delay_ms     how long an empty page stays committed (0..3600000)
  *   rfr_window_us      right-of-first-refusal window after a page's 0->1 edge (0..10000000)
