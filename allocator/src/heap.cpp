@@ -66,18 +66,19 @@ size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* 
   return found;
 }
 
-// Puts a remote list (already taken from the page's stack) on the page's local free list.
-uint32_t Heap::collect(Page* page, Block* list) {
+// Puts a remote stack (already taken from the page, with its length) on the page's local
+// free list. Usually the local list is empty here and no block is touched at all.
+uint32_t Heap::collect(Page* page, uintptr_t word) {
+  Block* list = xthread_list(word);
   if (list == nullptr) return 0;
-  uint32_t n = 1;
-  Block* tail = list;
-  while (tail->next != nullptr) {
-    tail = tail->next;
-    ++n;
+  uint32_t n = xthread_count(word);
+  HAK_ASSERT(n > 0 && page->used >= n);
+  if (page->free != nullptr) {
+    Block* tail = list;
+    while (tail->next != nullptr) tail = tail->next;
+    tail->next = page->free;
   }
-  tail->next = page->free;
   page->free = list;
-  HAK_ASSERT(page->used >= n);
   page->used -= n;
   return n;
 }
@@ -88,7 +89,7 @@ uint32_t Heap::drain(Page* page) {
   if (xthread_list(page->xthread.load(std::memory_order_relaxed)) == nullptr) return 0;
   uintptr_t word = page->xthread.exchange(kOwned, std::memory_order_acquire);
   HAK_ASSERT(xthread_state(word) == kOwned);
-  uint32_t n = collect(page, xthread_list(word));
+  uint32_t n = collect(page, word);
   if (n > 0) counters.add(kCtrDrainSuccesses);
   return n;
 }
@@ -102,7 +103,7 @@ void Heap::claim(Page* page) {
   HAK_ASSERT(xthread_state(word) == kQueued);
   counters.add(kCtrPendingDrained);
   counters.add(kCtrDrainAttempts);
-  if (collect(page, xthread_list(word)) > 0) counters.add(kCtrDrainSuccesses);
+  if (collect(page, word) > 0) counters.add(kCtrDrainSuccesses);
 }
 
 void Heap::partial_push(size_t cls, Page* page) {
@@ -228,16 +229,9 @@ bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns) {
   }
   return now - owner->seen_epoch_ns.load(std::memory_order_relaxed) >= idle_ns;
 }
-// Counts the page's remote frees, stopping at `limit`. Safe without a counter: the caller
-// holds the pop lock of the queue the page is in, so nobody can claim the page and take the
-// list while we walk it, and pushers only add in front of the head we loaded.
-uint64_t remote_frees_at_least(const Page* page, uint64_t limit) {
-  uint64_t n = 0;
-  for (Block* b = xthread_list(page->xthread.load(std::memory_order_acquire)); b && n < limit;
-       b = b->next) {
-    ++n;
-  }
-  return n;
+// How many remote frees wait on the page (the count travels in the xthread word).
+uint64_t remote_frees(const Page* page) {
+  return xthread_count(page->xthread.load(std::memory_order_relaxed));
 }
 
 }  // namespace
@@ -294,7 +288,7 @@ Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated) {
     // while still holding live ones, so the bar is capped at half its blocks.
     uint64_t min_remote = static_cast<uint64_t>(option(kOptMinRemoteCount));
     if (min_remote > page->reserved / 2) min_remote = page->reserved / 2;
-    if (remote_frees_at_least(page, min_remote) < min_remote) {
+    if (remote_frees(page) < min_remote) {
       counters.add(kCtrBlockedRemoteMin);
       q.pop_lock.unlock();
       return nullptr;
@@ -429,7 +423,7 @@ void Heap::free_remote(Page* page, Block* block) {
     block->next = xthread_list(word);
     state = xthread_state(word);
     uintptr_t next_state = state == kDetached ? kQueued : state;
-    if (page->xthread.compare_exchange_weak(word, reinterpret_cast<uintptr_t>(block) | next_state,
+    if (page->xthread.compare_exchange_weak(word, xthread_push(word, block, next_state),
                                             std::memory_order_acq_rel, std::memory_order_relaxed)) {
       break;
     }
@@ -455,8 +449,7 @@ void Heap::publish(Page* page) {
   do {
     HAK_ASSERT(xthread_state(word) == kOwned);
     queue = page->has_free() || xthread_list(word) != nullptr;
-    uintptr_t next =
-        reinterpret_cast<uintptr_t>(xthread_list(word)) | (queue ? kQueued : kDetached);
+    uintptr_t next = xthread_with_state(word, queue ? kQueued : kDetached);
     if (page->xthread.compare_exchange_weak(word, next, std::memory_order_release,
                                             std::memory_order_relaxed)) {
       break;

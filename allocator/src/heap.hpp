@@ -79,7 +79,7 @@ struct Heap {
   void reset_locks_after_fork();
 
  private:
-  uint32_t collect(Page* page, Block* list);
+  uint32_t collect(Page* page, uintptr_t word);
   uint32_t drain(Page* page);
   void claim(Page* page);
   void set_active(size_t cls, Page* page);

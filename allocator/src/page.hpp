@@ -61,11 +61,30 @@ struct alignas(64) Page {
 
 static_assert(sizeof(Page) <= 128);
 
+// The xthread word: bits 0-1 the PageState, bits 4-47 the head block of the remote-free
+// stack, bits 48-63 how many blocks the stack holds. Keeping the count in the word that the
+// push CAS updates anyway lets the owner take the whole stack, with its length, in one
+// exchange, instead of walking a chain of blocks the freeing thread's cache still holds.
+// User-space addresses fit in 47 bits on x86-64 and 48 on AArch64, and a page holds at most
+// 4096 blocks.
+inline constexpr unsigned kCountShift = 48;
+inline constexpr uintptr_t kListMask = ((uintptr_t{1} << kCountShift) - 1) & ~uintptr_t{15};
+
 HAK_INLINE Block* xthread_list(uintptr_t word) {
-  return reinterpret_cast<Block*>(word & ~uintptr_t{kStateMask});
+  return reinterpret_cast<Block*>(word & kListMask);
 }
 HAK_INLINE uintptr_t xthread_state(uintptr_t word) {
   return word & kStateMask;
+}
+HAK_INLINE uint32_t xthread_count(uintptr_t word) {
+  return static_cast<uint32_t>(word >> kCountShift);
+}
+// The word after pushing `block` onto `word`'s stack and moving to `state`.
+HAK_INLINE uintptr_t xthread_push(uintptr_t word, Block* block, uintptr_t state) {
+  return ((word >> kCountShift) + 1) << kCountShift | reinterpret_cast<uintptr_t>(block) | state;
+}
+HAK_INLINE uintptr_t xthread_with_state(uintptr_t word, uintptr_t state) {
+  return (word & ~uintptr_t{kStateMask}) | state;
 }
 
 }  // namespace hakmem
