@@ -73,6 +73,21 @@ struct Consumers {
   }
 };
 
+// Lets the run go on for its time, then stops the producers and drains the consumers.
+ProdConsResult finish(const ProdConsParams& p, Clock::time_point start, std::atomic<bool>& stop,
+                      std::vector<std::thread>& producers, HandoffQueue& q, Consumers& consumers) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(p.seconds));
+  stop = true;
+  for (auto& t : producers) t.join();
+  q.close();
+  consumers.join();
+  ProdConsResult r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.objects = consumers.freed.load();
+  r.bad_blocks = consumers.bad.load();
+  return r;
+}
+
 }  // namespace
 
 ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& a) {
@@ -95,16 +110,7 @@ ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& a) {
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(p.seconds));
-  stop = true;
-  for (auto& t : producers) t.join();
-  q.close();
-  consumers.join();
-  ProdConsResult r;
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.objects = consumers.freed.load();
-  r.bad_blocks = consumers.bad.load();
-  return r;
+  return finish(p, start, stop, producers, q, consumers);
 }
 
 ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& a) {
@@ -150,15 +156,7 @@ ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& a) {
       while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     });
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(p.seconds));
-  stop = true;
-  for (auto& t : producers) t.join();
-  q.close();
-  consumers.join();
-  ProdConsResult r;
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.objects = consumers.freed.load();
-  r.bad_blocks = consumers.bad.load();
+  ProdConsResult r = finish(p, start, stop, producers, q, consumers);
   r.turns = turns.load();
   return r;
 }
