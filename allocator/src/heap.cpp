@@ -417,6 +417,7 @@ void* Heap::alloc_slow(size_t cls) {
 // claimed.
 void Heap::free_remote(Page* page, Block* block) {
   size_t cls = page->size_class;
+  HAK_ASSERT((reinterpret_cast<uintptr_t>(block) & ~kListMask) == 0);  // fits the word
   uintptr_t word = page->xthread.load(std::memory_order_relaxed);
   uintptr_t state;
   do {
