@@ -149,6 +149,13 @@ int main(int argc, char** argv) {
   ProdConsParams ip;
   ip.producers = 4;
   ip.consumers = 2;
+  // Consumers hold a whole shift's objects (2 x 120000 >= 10 turns x 20000), so a group's
+  // objects are freed while it is idle, during the other group's shift.
+  ip.hold = 120000;
+  ip.queue = 4;
+  ip.seconds = 2;
+  ip.turn_ms = 100;
+  ip.min_size = 64;
   auto* idle = app.add_subcommand("idle-owner",
                                   "producers take turns bursting, then idle while consumers free");
   for (auto [cmd, p, c] : {std::tuple{prodcons, &pp, &pc}, std::tuple{idle, &ip, &ic}}) {
@@ -181,9 +188,6 @@ int main(int argc, char** argv) {
                    "producer groups; each works one shift of the run, then idles")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  ip.hold = 40000;  // per consumer: frees lag a few bursts behind, so shifts overlap
-  ip.queue = 4;
-  ip.min_size = 64;
   for (auto [cmd, p] : {std::pair{prodcons, &pp}, std::pair{idle, &ip}}) {
     cmd->add_option("--hold", p->hold, "objects each consumer holds before freeing the oldest")
         ->capture_default_str()
