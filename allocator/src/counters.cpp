@@ -123,6 +123,9 @@ static_assert(sizeof(hak_counters) == 8 + kCounterCount * 8);
 
 }  // namespace
 
+// A fork child: the thread that held the lock does not exist there.
+void counters_fork_child() { g_baseline_lock.reset_after_fork(); }
+
 void sample_in_use_peak() {
   Totals t = sum_heaps();
   if (t.in_use > 0) raise_peak(g_in_use_peak, static_cast<uint64_t>(t.in_use));

@@ -18,6 +18,8 @@ constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exec"))) =
 constinit thread_local bool t_heap_released __attribute__((tls_model("initial-exec"))) = false;
 GlobalCounters g_global_counters;
 
+void counters_fork_child();
+
 namespace {
 
 std::atomic<Heap*> g_heap_table[kMaxIndexedHeaps];
@@ -55,6 +57,7 @@ void fork_parent() {
 
 void fork_child() {
   page_allocator_fork_child();
+  counters_fork_child();
   g_pool_lock.reset_after_fork();
   if (t_heap != nullptr) t_heap->reset_locks_after_fork();
 }
