@@ -35,11 +35,11 @@ struct Heap {
   // Route P's idle gate without a clock on the owner's side: the owner bumps slow_epoch on
   // every slow-path allocation; adopters note when they last saw it change.
   std::atomic<uint64_t> slow_epoch{0};
-  std::atomic<uint64_t> seen_epoch{0};
+  alignas(64) std::atomic<uint64_t> seen_epoch{0};  // written by adopters: own cache line
   std::atomic<uint64_t> seen_epoch_ns{0};
-  uint32_t purge_countdown = 1;   // slow paths until the next purge check
-  uint32_t victim_cursor = 0;     // spreads adoptions over victims
-  std::atomic<bool> dead{false};  // thread exited; pages are orphans until reuse
+  alignas(64) uint32_t purge_countdown = 1;  // slow paths until the next purge check
+  uint32_t victim_cursor = 0;                // spreads adoptions over victims
+  std::atomic<bool> dead{false};             // thread exited; pages are orphans until reuse
   Heap* pool_next = nullptr;
   Heap* all_next = nullptr;
   PendingQueue pending[kClassCount];  // written by other threads: kept apart
