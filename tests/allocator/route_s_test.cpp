@@ -89,3 +89,26 @@ TEST_P(RouteS, ActivePageRemoteFreesComeBeforeANewPage) {
 
 INSTANTIATE_TEST_SUITE_P(Routes, RouteS, ::testing::Values(HAK_ROUTE_S, HAK_ROUTE_P),
                          [](const auto& info) { return std::string(hak_route_name(info.param)); });
+
+// Step 5 of the slow path: pages of a thread that exited (orphans) are claimed by a live heap
+// before it takes a new page.
+TEST_P(RouteS, OrphansOfExitedThreadsComeBeforeANewPage) {
+  ScopedRoute route(GetParam());
+  const size_t kSize = GetParam() == HAK_ROUTE_S ? 3000 : 3500;
+  std::thread claimer([kSize] {
+    hak_free(hak_malloc(16));  // this thread's heap exists before the other one exits
+    std::vector<void*> blocks;
+    std::thread([&] {
+      for (size_t i = 0; i < 2 * blocks_per_page(kSize); ++i) blocks.push_back(hak_malloc(kSize));
+    }).join();  // its full pages are now orphans, detached
+    std::vector<void*> freed(blocks.begin(), blocks.begin() + 6);
+    for (void* p : freed) hak_free(p);  // queues them to the exited thread's heap
+    hak_counters before = counters();
+    std::set<void*> expect(freed.begin(), freed.end());
+    for (size_t i = 0; i < freed.size(); ++i) EXPECT_EQ(expect.count(hak_malloc(kSize)), 1u);
+    hak_counters after = counters();
+    EXPECT_GE(after.orphan_claims - before.orphan_claims, 1u);
+    EXPECT_EQ(after.new_pages, before.new_pages);
+  });
+  claimer.join();
+}
