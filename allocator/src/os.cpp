@@ -1,6 +1,5 @@
 #include "os.hpp"
 
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,32 +79,6 @@ void write_stderr(const char* text) {
     text += n;
     len -= static_cast<size_t>(n);
   }
-}
-
-namespace {
-uint64_t parse_kib_line(const char* buf, const char* key) {
-  const char* at = strstr(buf, key);
-  if (at == nullptr) return 0;
-  at += strlen(key);
-  while (*at == ' ' || *at == '\t') ++at;
-  uint64_t v = 0;
-  while (*at >= '0' && *at <= '9') v = v * 10 + static_cast<uint64_t>(*at++ - '0');
-  return v * 1024;
-}
-}  // namespace
-
-void read_rss(uint64_t* rss, uint64_t* peak) {
-  *rss = 0;
-  *peak = 0;
-  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  char buf[4096];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return;
-  buf[n] = '\0';
-  *rss = parse_kib_line(buf, "VmRSS:");
-  *peak = parse_kib_line(buf, "VmHWM:");
 }
 
 }  // namespace os

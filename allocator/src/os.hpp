@@ -19,7 +19,5 @@ uint64_t now_ns();  // monotonic
 
 // Writes to stderr without allocating.
 void write_stderr(const char* text);
-// Resident set size and its peak from /proc/self/status, in bytes (0 if unavailable).
-void read_rss(uint64_t* rss, uint64_t* peak);
 
 }  // namespace hakmem::os

@@ -56,7 +56,6 @@ struct alignas(64) Page {
   bool committed = false;                    // page allocator: memory is backed (not purged)
 
   HAK_INLINE bool has_free() const { return free != nullptr || capacity < reserved; }
-  HAK_INLINE bool is_full() const { return !has_free(); }
 };
 
 static_assert(sizeof(Page) <= 128);
