@@ -24,7 +24,7 @@ namespace {
 
 struct Common {
   std::string alloc = "hakmem";
-  std::string route;  // empty: keep the allocator's route (HAKMEM_ROUTE, default S)
+  std::string route;  // empty: keep the allocator's route (HAKMEM_ROUTE, default P)
   bool json = false;
   CompareOptions compare;
 };
@@ -33,7 +33,7 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--alloc", c.alloc, fmt::format("allocator: {}", fmt::join(alloc_names(), ", ")))
       ->capture_default_str();
   cmd->add_option("--route", c.route,
-                  "hakmem slow-path route: S, P or CDA (default: HAKMEM_ROUTE, else S)");
+                  "hakmem slow-path route: S, P or CDA (default: HAKMEM_ROUTE, else P)");
   cmd->add_flag("--json", c.json, "print one JSON object instead of text");
   cmd->add_flag("--compare", c.compare.allocs_mode,
                 "run every installed allocator (hakmem with --route) interleaved");
