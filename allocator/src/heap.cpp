@@ -211,6 +211,12 @@ Page* Heap::take_own_pending(size_t cls) {
 Page* Heap::take_partial(size_t cls) {
   Page* page = classes[cls].partial;
   if (page == nullptr) return nullptr;
+  // Of the oldest few, the one with the most free blocks: each slow path then serves more
+  // allocations.
+  int looked = 1;
+  for (Page* p = page->next; p != nullptr && looked < 4; p = p->next, ++looked) {
+    if (p->used < page->used) page = p;
+  }
   partial_remove(cls, page);
   drain(page);
   HAK_ASSERT(page->has_free());
