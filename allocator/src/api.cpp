@@ -11,9 +11,7 @@
 #include "page_allocator.hpp"
 
 namespace hakmem {
-// Counts frees by threads whose heap could not be created (the OS refused even that).
 Heap g_fallback_heap;
-void sample_in_use_peak();
 }  // namespace hakmem
 
 using namespace hakmem;

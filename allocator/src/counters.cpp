@@ -9,7 +9,6 @@
 #include "spin_lock.hpp"
 
 namespace hakmem {
-extern Heap g_fallback_heap;
 
 namespace {
 
@@ -124,7 +123,9 @@ static_assert(sizeof(hak_counters) == 8 + kCounterCount * 8);
 }  // namespace
 
 // A fork child: the thread that held the lock does not exist there.
-void counters_fork_child() { g_baseline_lock.reset_after_fork(); }
+void counters_fork_child() {
+  g_baseline_lock.reset_after_fork();
+}
 
 void sample_in_use_peak() {
   Totals t = sum_heaps();

@@ -60,4 +60,9 @@ struct GlobalCounters {
 };
 extern GlobalCounters g_global_counters;
 
+// Raises bytes_in_use_peak to the current sum over all heaps (costly: call when memory grows).
+void sample_in_use_peak();
+// A fork child: resets the counters' lock, whose holder does not exist there.
+void counters_fork_child();
+
 }  // namespace hakmem

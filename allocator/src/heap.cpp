@@ -16,7 +16,6 @@ namespace hakmem {
 
 Page g_empty_page;
 ReadyMasks g_masks;
-void sample_in_use_peak();
 
 namespace {
 

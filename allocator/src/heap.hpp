@@ -111,6 +111,8 @@ extern constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exe
 // Set when the thread's exit handler gave its heap back (see heap_for_free in api.cpp).
 extern constinit thread_local bool t_heap_released __attribute__((tls_model("initial-exec")));
 Heap* heap_acquire();  // creates or reuses a heap for the calling thread
+// Counts frees by threads that have no heap (the OS refused one, or the thread is exiting).
+extern Heap g_fallback_heap;
 Heap* heap_at(uint32_t index);
 Heap* heaps_all();              // list through Heap::all_next, for counter sums
 uint32_t indexed_heap_words();  // mask words in use (ceil(indexed heaps / 64))

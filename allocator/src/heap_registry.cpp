@@ -18,8 +18,6 @@ constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exec"))) =
 constinit thread_local bool t_heap_released __attribute__((tls_model("initial-exec"))) = false;
 GlobalCounters g_global_counters;
 
-void counters_fork_child();
-
 namespace {
 
 std::atomic<Heap*> g_heap_table[kMaxIndexedHeaps];
