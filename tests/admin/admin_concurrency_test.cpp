@@ -11,9 +11,12 @@
 
 #include "admin_service.h"  // white-box: the service class without a server around it
 #include "hakmem/hakmem.h"
+#include "test_support.h"
 
 namespace hakmem::admin {
 namespace {
+
+using testing::is_torn;
 
 constexpr int kRounds = 300;
 
@@ -86,12 +89,7 @@ TEST(AdminConcurrency, HandlersRacingEachOtherAndTheAllocator) {
         failures.fetch_add(1);
         continue;
       }
-      int64_t budget = -1, delay = -2;
-      for (const v1::Option& o : r.options()) {
-        if (o.name() == "must_reuse_budget") budget = o.value();
-        if (o.name() == "purge_delay_ms") delay = o.value();
-      }
-      if (budget != delay) torn_reads.fetch_add(1);
+      if (is_torn(r)) torn_reads.fetch_add(1);
     }
   });
   threads[started++] = std::thread([&] {

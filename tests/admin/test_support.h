@@ -62,4 +62,15 @@ inline std::unique_ptr<grpc::ClientContext> context(const std::string& token = "
   return ctx;
 }
 
+// The concurrency tests always set must_reuse_budget and purge_delay_ms to the same value in
+// one SetOptions batch: a read that sees them differ saw half a batch.
+inline bool is_torn(const v1::GetOptionsResponse& r) {
+  int64_t budget = -1, delay = -2;
+  for (const v1::Option& o : r.options()) {
+    if (o.name() == "must_reuse_budget") budget = o.value();
+    if (o.name() == "purge_delay_ms") delay = o.value();
+  }
+  return budget != delay;
+}
+
 }  // namespace hakmem::admin::testing
