@@ -1,6 +1,8 @@
-// Size classes: tiny (<= 1 KiB) in 16-byte steps to 512 and 64-byte steps to 1 KiB, mid
-// (1-32 KiB) four classes per power of two. Every power of two from 16 to 32 KiB is a class,
-// which is what aligned allocation relies on.
+// Size classes: 16-byte steps to 128 bytes, then four classes per power of two to 32 KiB
+// (at most 25% internal waste, 12.5% on average). Fewer classes mean fewer active pages per
+// thread, so each page gets more of the thread's frees back while they are still in cache
+// (Larson ran faster in less memory than with 16-byte steps to 512 B). Every
+// power of two from 16 to 32 KiB is a class, which is what aligned allocation relies on.
 #pragma once
 
 #include <array>
@@ -11,15 +13,13 @@
 
 namespace hakmem {
 
-inline constexpr size_t kTinyStepClasses = 32;  // 16 .. 512 by 16
-inline constexpr size_t kTinyClasses = 40;      // then 576 .. 1024 by 64
-inline constexpr size_t kClassCount = 60;       // then 1280 .. 32768, four per power of two
+inline constexpr size_t kStepClasses = 8;  // 16 .. 128 by 16
+inline constexpr size_t kClassCount = 40;  // then 160 .. 32768, four per power of two
 
 constexpr size_t class_to_size_slow(size_t cls) {
-  if (cls < kTinyStepClasses) return (cls + 1) * 16;
-  if (cls < kTinyClasses) return 512 + (cls - kTinyStepClasses + 1) * 64;
-  size_t k = cls - kTinyClasses;  // 0..19
-  size_t pow = size_t{1024} << (k / 4);
+  if (cls < kStepClasses) return (cls + 1) * 16;
+  size_t k = cls - kStepClasses;  // 0..31
+  size_t pow = size_t{128} << (k / 4);
   return pow + (k % 4 + 1) * (pow / 4);
 }
 
@@ -30,7 +30,7 @@ inline constexpr auto kClassSizes = [] {
 }();
 
 static_assert(kClassSizes[kClassCount - 1] == kMaxClassSize);
-static_assert(kClassSizes[kTinyClasses - 1] == 1024);
+static_assert(kClassSizes[kStepClasses - 1] == 128 && kClassSizes[kStepClasses] == 160);
 
 HAK_INLINE size_t class_size(size_t cls) {
   return kClassSizes[cls];
@@ -38,11 +38,10 @@ HAK_INLINE size_t class_size(size_t cls) {
 
 // size must be <= kMaxClassSize. Size 0 maps to the smallest class.
 HAK_INLINE size_t size_to_class(size_t size) {
-  if (HAK_LIKELY(size <= 512)) return size == 0 ? 0 : (size - 1) >> 4;
-  if (size <= 1024) return kTinyStepClasses + ((size - 513) >> 6);
+  if (HAK_LIKELY(size <= 128)) return size == 0 ? 0 : (size - 1) >> 4;
   size_t s = size - 1;
-  unsigned bit = 63u - static_cast<unsigned>(__builtin_clzll(s));  // >= 10
-  return kTinyClasses + (bit - 10) * 4 + ((s >> (bit - 2)) & 3);
+  unsigned bit = 63u - static_cast<unsigned>(__builtin_clzll(s));  // >= 7
+  return kStepClasses + (bit - 7) * 4 + ((s >> (bit - 2)) & 3);
 }
 
 HAK_INLINE bool class_uses_small_pages(size_t cls) {
