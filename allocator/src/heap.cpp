@@ -217,7 +217,9 @@ Page* Heap::take_partial(size_t cls) {
     if (p->used < page->used) page = p;
   }
   partial_remove(cls, page);
-  drain(page);
+  // Remote frees wait on the page's stack until its local list runs out: draining now would
+  // walk the whole stack (blocks still in the freeing core's cache) to find its tail.
+  if (page->free == nullptr) drain(page);
   HAK_ASSERT(page->has_free());
   counters.add(kCtrPartialHits);
   return page;
