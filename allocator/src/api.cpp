@@ -62,6 +62,7 @@ HAK_INLINE void* alloc_class(size_t cls) {
 // The page is not in our lists. If it is our own retired page, take it back (the owner's
 // frees stay local, as they would in a full-page list); otherwise push a remote free.
 HAK_NOINLINE void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {
+  if (xthread_state(word) == kLargeObject) return free_large(segment_of(block), block);
   if (xthread_state(word) == kDetached && heap != nullptr &&
       page->heap.load(std::memory_order_relaxed) == heap && heap->reclaim(page)) {
     heap->free_local(page, block);
@@ -87,8 +88,7 @@ void hak_free(void* p) {
   if (HAK_UNLIKELY(p == nullptr)) return;
   Segment* segment = segment_of(p);
   HAK_ASSERT(segment->magic == kSegmentMagic);
-  if (HAK_UNLIKELY(segment->kind == SegmentKind::kLarge)) return free_large(segment, p);
-  Page* page = segment->page_of(p);
+  Page* page = segment->page_of(p);  // large objects: pages[0], in state kLargeObject
   Heap* heap = t_heap;
   // State first, then owner: a claimer writes the owner before it publishes OWNED, so an
   // OWNED read here comes with the owner it was published with.

@@ -26,6 +26,9 @@ enum PageState : uintptr_t {
   kOwned = 0,     // in its owner's lists (active or partial); remote frees just push
   kDetached = 1,  // retired when full; remembers its home; the next remote free queues it
   kQueued = 2,    // in its home heap's pending queue; whoever pops it may claim it
+  // The descriptor of a large object's segment: never owned, so free's owner check fails
+  // and the object is unmapped there, with no separate segment-kind test on the fast path.
+  kLargeObject = 3,
   kStateMask = 3,
 };
 

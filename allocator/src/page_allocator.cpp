@@ -191,8 +191,11 @@ void page_purge(uint64_t now_ns, uint64_t delay_ns, bool force) {
 
 void* large_alloc(size_t size, size_t alignment) {
   // The object sits `offset` bytes after a segment-aligned header, with 0 < offset <=
-  // kSegmentSize so that segment_of() finds the header from the object pointer.
-  size_t offset = alignment <= 64 ? 64 : (alignment < kSegmentSize ? alignment : kSegmentSize);
+  // kSegmentSize so that segment_of() finds the header from the object pointer, and past
+  // pages[0], the descriptor every free of the object looks at (see kLargeObject).
+  constexpr size_t kHeader = sizeof(Segment);
+  size_t offset =
+      alignment <= kHeader ? kHeader : (alignment < kSegmentSize ? alignment : kSegmentSize);
   if (size > (SIZE_MAX >> 2)) return nullptr;
   size_t mapping = align_up(offset + size, kOsPageSize);
   size_t map_alignment = alignment > kSegmentSize ? alignment : kSegmentSize;
@@ -212,8 +215,10 @@ void* large_alloc(size_t size, size_t alignment) {
   auto* seg = reinterpret_cast<Segment*>(base);
   seg->magic = kSegmentMagic;
   seg->kind = SegmentKind::kLarge;
-  seg->page_shift = 0;
+  seg->page_shift = 63;  // page_of() lands on pages[0] for any object pointer
   seg->page_count = 0;
+  new (&seg->pages[0]) Page();
+  seg->pages[0].xthread.store(kLargeObject, std::memory_order_relaxed);
   seg->mapping_size = mapping;
   seg->large_block = base + offset;
   committed_add(mapping);
