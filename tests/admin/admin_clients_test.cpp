@@ -33,9 +33,7 @@ void write_pairs(v1::AdminService::Stub* stub, int w, std::atomic<int>* failures
 TEST(AdminClients, RacingEachOtherAndTheAllocator) {
   FakeStats stats;
   RunningServer srv({}, &stats);
-  int64_t saved_budget = 0, saved_delay = 0;
-  ASSERT_EQ(hak_option_get("must_reuse_budget", &saved_budget), 0);
-  ASSERT_EQ(hak_option_get("purge_delay_ms", &saved_delay), 0);
+  SavedBatchOptions saved;
   ASSERT_EQ(hak_set_route(HAK_ROUTE_S), 0);
   // Equal from the start, so any reader seeing them differ saw half a batch.
   ASSERT_EQ(hak_option_set("must_reuse_budget", 1000, nullptr, 0), 0);
@@ -110,14 +108,7 @@ TEST(AdminClients, RacingEachOtherAndTheAllocator) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(torn_reads.load(), 0);
   EXPECT_EQ(bad_history.load(), 0);
-  int64_t budget = 0, delay = 0;
-  ASSERT_EQ(hak_option_get("must_reuse_budget", &budget), 0);
-  ASSERT_EQ(hak_option_get("purge_delay_ms", &delay), 0);
-  EXPECT_EQ(budget, delay);  // the last batch won whole
-  EXPECT_EQ(hak_get_route(), HAK_ROUTE_S);
-
-  hak_option_set("must_reuse_budget", saved_budget, nullptr, 0);
-  hak_option_set("purge_delay_ms", saved_delay, nullptr, 0);
+  expect_last_batch_won();
 }
 
 }  // namespace

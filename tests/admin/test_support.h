@@ -13,6 +13,7 @@
 
 #include "hakmem/admin/admin_server.h"
 #include "hakmem/admin/v1/admin.grpc.pb.h"
+#include "hakmem/hakmem.h"
 
 namespace hakmem::admin::testing {
 
@@ -71,6 +72,34 @@ inline bool is_torn(const v1::GetOptionsResponse& r) {
     if (o.name() == "purge_delay_ms") delay = o.value();
   }
   return budget != delay;
+}
+
+// Saves the two options the concurrency tests batch together and restores them on scope exit,
+// so a failed assertion cannot leave them changed for the next test.
+class SavedBatchOptions {
+ public:
+  SavedBatchOptions() {
+    hak_option_get("must_reuse_budget", &budget_);
+    hak_option_get("purge_delay_ms", &delay_);
+  }
+  ~SavedBatchOptions() {
+    hak_option_set("must_reuse_budget", budget_, nullptr, 0);
+    hak_option_set("purge_delay_ms", delay_, nullptr, 0);
+  }
+  SavedBatchOptions(const SavedBatchOptions&) = delete;
+  SavedBatchOptions& operator=(const SavedBatchOptions&) = delete;
+
+ private:
+  int64_t budget_ = 0, delay_ = 0;
+};
+
+// After the batches: the last one applied whole, and the route flips ended on S.
+inline void expect_last_batch_won() {
+  int64_t budget = 0, delay = 0;
+  ASSERT_EQ(hak_option_get("must_reuse_budget", &budget), 0);
+  ASSERT_EQ(hak_option_get("purge_delay_ms", &delay), 0);
+  EXPECT_EQ(budget, delay);
+  EXPECT_EQ(hak_get_route(), HAK_ROUTE_S);
 }
 
 }  // namespace hakmem::admin::testing
