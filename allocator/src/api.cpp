@@ -59,6 +59,13 @@ HAK_INLINE void* alloc_class(size_t cls) {
   return p;
 }
 
+HAK_INLINE void* alloc_direct(size_t size) {
+  Heap* heap = this_heap();
+  void* p = HAK_LIKELY(heap != nullptr) ? heap->alloc_direct(size) : nullptr;
+  if (HAK_UNLIKELY(p == nullptr)) errno = ENOMEM;
+  return p;
+}
+
 // The page is not in our lists. If it is our own retired page, take it back (the owner's
 // frees stay local, as they would in a full-page list); otherwise push a remote free.
 HAK_NOINLINE void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {
@@ -80,6 +87,7 @@ bool is_large(const void* p) {
 extern "C" {
 
 void* hak_malloc(size_t size) {
+  if (HAK_LIKELY(size <= kDirectMaxSize)) return alloc_direct(size);
   if (HAK_LIKELY(size <= kMaxClassSize)) return alloc_class(size_to_class(size));
   return alloc_large(size, 16);
 }

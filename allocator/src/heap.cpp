@@ -158,9 +158,17 @@ void Heap::park(Page* page) {
   partial_push(page->size_class, page);
 }
 
+void Heap::set_direct(size_t cls, Page* page) {
+  size_t size = class_size(cls);
+  if (size > kDirectMaxSize) return;
+  size_t first = cls == 0 ? 0 : class_size(cls - 1) / 16 + 1;
+  for (size_t slot = first; slot <= size / 16; ++slot) direct[slot] = page;
+}
+
 void Heap::set_active(size_t cls, Page* page) {
   Page* old = classes[cls].active;
   classes[cls].active = page;
+  set_direct(cls, page);
   if (old != &g_empty_page && old != page) park(old);
 }
 
@@ -513,6 +521,7 @@ void Heap::abandon() {
       cq.active->next = owned;
       owned = cq.active;
       cq.active = &g_empty_page;
+      set_direct(cls, &g_empty_page);
     }
     while (Page* page = cq.partial) {
       partial_remove(cls, page);

@@ -29,6 +29,9 @@ struct ClassQueue {
 };
 
 struct Heap {
+  // direct[slot] == classes[size_to_class(slot * 16)].active, kept so by set_active: the
+  // commonest mallocs find their page in one load (no class computation, as in mimalloc).
+  Page* direct[kDirectSlots];
   ClassQueue classes[kClassCount];
   HeapCounters counters;
   uint32_t index = kNoHeapIndex;  // bit in the ready masks
@@ -44,20 +47,34 @@ struct Heap {
   Heap* all_next = nullptr;
   PendingQueue pending[kClassCount];  // written by other threads: kept apart
 
+  constexpr Heap() {
+    for (Page*& p : direct) p = &g_empty_page;
+  }
+
   HAK_INLINE void* alloc(size_t cls) {
-    Page* page = classes[cls].active;
-    Block* block = page->free;
-    if (HAK_LIKELY(block != nullptr)) {
-      Block* next = block->next;
-      page->free = next;
-      // The next allocation of this class takes `next`; start loading it now (free lists
-      // are LIFO, so it was freed a while ago and has likely left the cache).
-      __builtin_prefetch(next, 1);
-      ++page->used;
-      bump(counters.mallocs[cls]);
-      return block;
-    }
+    if (Block* block = pop_block(classes[cls].active)) return block;
     return alloc_slow(cls);
+  }
+
+  // Sizes up to kDirectMaxSize: the active page in one load, without computing the class.
+  HAK_INLINE void* alloc_direct(size_t size) {
+    Page* page = direct[direct_slot(size)];
+    HAK_ASSERT(page == &g_empty_page || page->size_class == size_to_class(size));
+    if (Block* block = pop_block(page)) return block;
+    return alloc_slow(size_to_class(size));
+  }
+
+  HAK_INLINE Block* pop_block(Page* page) {
+    Block* block = page->free;
+    if (HAK_UNLIKELY(block == nullptr)) return nullptr;
+    Block* next = block->next;
+    page->free = next;
+    // The next allocation of this class takes `next`; start loading it now (free lists
+    // are LIFO, so it was freed a while ago and has likely left the cache).
+    __builtin_prefetch(next, 1);
+    ++page->used;
+    bump(counters.mallocs[page->size_class]);
+    return block;
   }
 
   // page belongs to this heap and is OWNED.
@@ -83,6 +100,7 @@ struct Heap {
   uint32_t drain(Page* page);
   void claim(Page* page);
   void set_active(size_t cls, Page* page);
+  void set_direct(size_t cls, Page* page);
   void park(Page* page);
   void partial_push(size_t cls, Page* page);
   void partial_remove(size_t cls, Page* page);

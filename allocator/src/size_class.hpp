@@ -44,6 +44,14 @@ HAK_INLINE size_t size_to_class(size_t size) {
   return kStepClasses + (bit - 7) * 4 + ((s >> (bit - 2)) & 3);
 }
 
+// Sizes up to kDirectMaxSize reach their class's active page through one table slot per
+// 16 bytes (slot = (size + 15) / 16): no class computation on the commonest mallocs.
+inline constexpr size_t kDirectMaxSize = 1024;
+inline constexpr size_t kDirectSlots = kDirectMaxSize / 16 + 1;
+HAK_INLINE size_t direct_slot(size_t size) {
+  return (size + 15) >> 4;
+}
+
 HAK_INLINE bool class_uses_small_pages(size_t cls) {
   return class_size(cls) <= kMaxSmallPageBlock;
 }
