@@ -27,6 +27,12 @@ uint32_t extend_count(const Page* page) {
   return n < left ? n : left;
 }
 
+// Every block of the page is free: its local list and remote stack hold all it handed out,
+// so no free can reach it any more. The caller owns the page or popped it from a queue.
+HAK_INLINE bool all_blocks_free(const Page* page) {
+  return page->used == xthread_count(page->xthread.load(std::memory_order_acquire));
+}
+
 void refresh_ready_bit(Heap* heap, size_t cls) {
   if (!heap->pending[cls].empty()) return;
   g_masks.clear_ready(cls, heap->index);
@@ -94,15 +100,26 @@ uint32_t Heap::drain(Page* page) {
 }
 
 // Ownership changes here and only here: the caller popped `page` from a pending queue, so no
-// other heap can hold it (a page is in at most one queue, and one thread pops it). QUEUED ->
-// OWNED by exchange also takes the remote list in the same step.
+// other heap can hold it (a page is in at most one queue, and one thread pops it).
+// QUEUED -> OWNED. With an empty local list the remote stack comes along in the same
+// exchange; otherwise it stays on the page until the local list runs out, as on any owned
+// page, because appending it now would walk blocks another core freed.
 void Heap::claim(Page* page) {
   page->heap.store(this, std::memory_order_relaxed);
-  uintptr_t word = page->xthread.exchange(kOwned, std::memory_order_acq_rel);
-  HAK_ASSERT(xthread_state(word) == kQueued);
   counters.add(kCtrPendingDrained);
-  counters.add(kCtrDrainAttempts);
-  if (collect(page, word) > 0) counters.add(kCtrDrainSuccesses);
+  if (page->free == nullptr) {
+    uintptr_t word = page->xthread.exchange(kOwned, std::memory_order_acq_rel);
+    HAK_ASSERT(xthread_state(word) == kQueued);
+    counters.add(kCtrDrainAttempts);
+    if (collect(page, word) > 0) counters.add(kCtrDrainSuccesses);
+    return;
+  }
+  uintptr_t word = page->xthread.load(std::memory_order_relaxed);
+  do {
+    HAK_ASSERT(xthread_state(word) == kQueued);
+  } while (!page->xthread.compare_exchange_weak(word, xthread_with_state(word, kOwned),
+                                                std::memory_order_acq_rel,
+                                                std::memory_order_relaxed));
 }
 
 void Heap::partial_push(size_t cls, Page* page) {
@@ -347,8 +364,46 @@ Page* Heap::claim_orphan(size_t cls) {
   return nullptr;
 }
 
+// Orphans whose blocks have all come back are free memory in disguise: only a heap short of
+// pages of their class would claim them. In the Larson pattern an exited thread's whole
+// working set empties this way within a millisecond, while its successor takes fresh pages.
+// Released before every fresh page and at every thread exit, they cost no new memory.
+// Orphans with live blocks stay with their heap, for its next thread or a claimer.
+void Heap::release_empty_orphans() {
+  for (size_t cls = 0; cls < kClassCount; ++cls) {
+    Heap* dead[8];
+    size_t n = find_ready_heaps(cls, /*want_dead=*/true, this, &victim_cursor, dead, 8);
+    for (size_t i = 0; i < n; ++i) release_empty_pending(dead[i], cls);
+  }
+}
+
+void Heap::release_empty_pending(Heap* dead, size_t cls) {
+  PendingQueue& q = dead->pending[cls];
+  if (!q.pop_lock.try_lock()) return;
+  Page* keep = nullptr;
+  while (Page* page = pending_pop(dead, cls)) {
+    // Nobody writes `used` while the page is queued.
+    if (all_blocks_free(page)) {
+      claim(page);
+      counters.add(kCtrPagesFreed);
+      page_free(page);
+    } else {
+      page->next = keep;
+      keep = page;
+    }
+  }
+  while (Page* page = keep) {
+    keep = page->next;
+    page->next = nullptr;
+    g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
+    if (q.push(page)) g_masks.set_ready(cls, dead->index);
+  }
+  q.pop_lock.unlock();
+}
+
 // 6. A fresh page, formatted for the class.
 Page* Heap::new_page(size_t cls) {
+  release_empty_orphans();
   uint64_t segments = g_page_stats.segments_mapped.load(std::memory_order_relaxed);
   Page* page = page_alloc(!class_uses_small_pages(cls));
   if (page == nullptr) return nullptr;
@@ -502,8 +557,7 @@ void Heap::release_or_publish(Page* list) {
     Page* page = list;
     list = page->next;
     page->next = nullptr;
-    drain(page);
-    if (page->used == 0) {
+    if (all_blocks_free(page)) {
       counters.add(kCtrPagesFreed);
       page_free(page);
     } else {
@@ -530,18 +584,11 @@ void Heap::abandon() {
     }
     release_or_publish(owned);
   }
-  reap_dead_heaps();
-}
-
-// Orphans only come back into use when a heap runs out of its own pages, so the pages of
-// exited threads that were emptied by remote frees could stay committed for a long time.
-// An exiting thread, already cleaning up, releases them (and carries the non-empty ones on
-// as its own orphans).
-void Heap::reap_dead_heaps() {
+  // Every dead heap, indexed or not (heaps past kMaxIndexedHeaps have no ready bits).
   for (Heap* other = heaps_all(); other != nullptr; other = other->all_next) {
     if (other == this || !other->dead.load(std::memory_order_acquire)) continue;
     for (size_t cls = 0; cls < kClassCount; ++cls) {
-      release_or_publish(claim_all_pending(other, cls, nullptr));
+      if (!other->pending[cls].empty()) release_empty_pending(other, cls);
     }
   }
 }

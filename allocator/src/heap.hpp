@@ -110,10 +110,11 @@ struct Heap {
   Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated);
   Page* claim_orphan(size_t cls);
   Page* new_page(size_t cls);
+  void release_empty_orphans();
+  void release_empty_pending(Heap* dead, size_t cls);
   void publish(Page* page);
   Page* claim_all_pending(Heap* owner, size_t cls, Page* list);
   void release_or_publish(Page* list);
-  void reap_dead_heaps();
   void* extend_and_alloc(Page* page);
 };
 

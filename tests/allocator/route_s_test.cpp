@@ -90,6 +90,30 @@ TEST_P(RouteS, ActivePageRemoteFreesComeBeforeANewPage) {
 INSTANTIATE_TEST_SUITE_P(Routes, RouteS, ::testing::Values(HAK_ROUTE_S, HAK_ROUTE_P),
                          [](const auto& info) { return std::string(hak_route_name(info.param)); });
 
+// Orphans whose every block came back are free memory: they go back to the page allocator
+// before a fresh page is taken, so the fresh page costs no new memory.
+TEST_P(RouteS, EmptiedOrphansAreReleasedBeforeAFreshPage) {
+  ScopedRoute route(GetParam());
+  const size_t kSize = 2048, kOtherSize = 640;
+  std::thread freer([&] {
+    hak_free(hak_malloc(16));  // this thread's heap exists before the other one exits
+    std::vector<void*> blocks;
+    std::thread([&] {
+      for (size_t i = 0; i < 4 * blocks_per_page(kSize); ++i) blocks.push_back(hak_malloc(kSize));
+    }).join();  // four full pages, now orphans
+    for (void* p : blocks) hak_free(p);  // every block back, by remote frees
+    hak_counters before = counters();
+    void* p = hak_malloc(kOtherSize);  // a class this heap has no page of: a fresh page
+    hak_counters after = counters();
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(after.new_pages - before.new_pages, 1u);
+    EXPECT_EQ(after.pages_freed - before.pages_freed, 4u);
+    EXPECT_LE(after.bytes_committed, before.bytes_committed);
+    hak_free(p);
+  });
+  freer.join();
+}
+
 // Step 5 of the slow path: pages of a thread that exited (orphans) are claimed by a live heap
 // before it takes a new page.
 TEST_P(RouteS, OrphansOfExitedThreadsComeBeforeANewPage) {
