@@ -420,6 +420,7 @@ Page* Heap::new_page(size_t cls) {
   page->used = 0;
   page->free = nullptr;
   page->size_class = static_cast<uint8_t>(cls);
+  page->alloc_class = page->size_class;
   page->in_partial = false;
   page->adopted = false;
   page->next = page->prev = nullptr;

@@ -73,7 +73,7 @@ struct Heap {
     // are LIFO, so it was freed a while ago and has likely left the cache).
     __builtin_prefetch(next, 1);
     ++page->used;
-    bump(counters.mallocs[page->size_class]);
+    bump(counters.mallocs[page->alloc_class]);
     return block;
   }
 

@@ -36,27 +36,31 @@ enum PageState : uintptr_t {
 enum class PageUse : uint8_t { kFree, kInUse };
 
 struct alignas(64) Page {
-  // ---- first cache line: everything malloc and free touch on their fast paths ----
-  Block* free = nullptr;                   // owner-only: local free list, allocation pops here
+  // ---- first line: what every free reads (the owner check) and remote frees write ----
+  // Kept apart from the allocation state, so a consumer thread freeing a producer's blocks
+  // does not pull the line the producer's malloc writes on every call.
   std::atomic<uintptr_t> xthread{kOwned};  // remote-free stack head | PageState
   std::atomic<Heap*> heap{nullptr};        // owner when OWNED, home otherwise
-  uint32_t used = 0;      // owner-only: blocks handed out, including those on the remote stack
-  uint32_t capacity = 0;  // owner-only: blocks carved so far (bump extension)
-  uint32_t reserved = 0;  // blocks the page can hold
   uint32_t block_size = 0;
   uint8_t size_class = 0;
-  bool in_partial = false;   // owner-only
-  bool adopted = false;      // owner-only: taken by adoption and not yet used
-  uint8_t* start = nullptr;  // first block
-
-  // ---- second line: slow paths ----
+  PageUse use = PageUse::kFree;  // page allocator
+  bool committed = false;        // page allocator: memory is backed (not purged)
+  // Slow paths.
   Page* next = nullptr;  // owner's partial list, or the page allocator's free lists
   Page* prev = nullptr;
   std::atomic<Page*> pending_next{nullptr};  // link in the home heap's pending queue
   std::atomic<uint64_t> rfr_deadline_ns{0};  // stamped on the 0->1 edge (Route P)
   uint64_t free_since_ns = 0;                // page allocator: when it became free (purge clock)
-  PageUse use = PageUse::kFree;              // page allocator
-  bool committed = false;                    // page allocator: memory is backed (not purged)
+
+  // ---- second line: the owner's allocation state (malloc's fast path) ----
+  alignas(64) Block* free = nullptr;  // owner-only: local free list, allocation pops here
+  uint32_t used = 0;         // owner-only: blocks handed out, including those on the remote stack
+  uint32_t capacity = 0;     // owner-only: blocks carved so far (bump extension)
+  uint32_t reserved = 0;     // blocks the page can hold
+  uint8_t alloc_class = 0;   // size_class again, for malloc's counter without the first line
+  bool in_partial = false;   // owner-only
+  bool adopted = false;      // owner-only: taken by adoption and not yet used
+  uint8_t* start = nullptr;  // first block
 
   HAK_INLINE bool has_free() const { return free != nullptr || capacity < reserved; }
 };
