@@ -84,6 +84,7 @@ void fill_raw(hak_counters* c) {
   c->pages_adopted = t.events[kCtrPagesAdopted];
   c->adopted_reused = t.events[kCtrAdoptedReused];
   c->new_pages = t.events[kCtrNewPages];
+  c->empty_pages_reused = t.events[kCtrEmptyPagesReused];
   c->pages_freed = t.events[kCtrPagesFreed];
   c->pages_purged = g_page_stats.pages_purged.load(std::memory_order_relaxed);
   c->segments_mapped = g_page_stats.segments_mapped.load(std::memory_order_relaxed);
@@ -160,7 +161,7 @@ void hak_counters_reset(void) {
 double hak_page_reuse_rate(const hak_counters* c) {
   if (c == nullptr) return 0.0;
   double reuses = static_cast<double>(c->mustreuse_hits + c->active_drain_hits + c->partial_hits +
-                                      c->orphan_claims + c->pages_adopted);
+                                      c->orphan_claims + c->pages_adopted + c->empty_pages_reused);
   double total = reuses + static_cast<double>(c->new_pages);
   return total > 0 ? reuses / total : 1.0;
 }

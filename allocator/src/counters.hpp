@@ -34,6 +34,7 @@ enum HeapCounterId : uint32_t {
   kCtrPagesAdopted,
   kCtrAdoptedReused,
   kCtrNewPages,
+  kCtrEmptyPagesReused,
   kCtrPagesFreed,
   kHeapCounterCount,
 };

@@ -364,52 +364,77 @@ Page* Heap::claim_orphan(size_t cls) {
   return nullptr;
 }
 
-// Orphans whose blocks have all come back are free memory in disguise: only a heap short of
-// pages of their class would claim them. In the Larson pattern an exited thread's whole
-// working set empties this way within a millisecond, while its successor takes fresh pages.
-// Released before every fresh page and at every thread exit, they cost no new memory.
-// Orphans with live blocks stay with their heap, for its next thread or a claimer.
-void Heap::release_empty_orphans() {
+// Queued pages whose blocks have all come back are free memory in disguise: only a heap
+// short of pages of their class would take them. In the Larson pattern an exited thread's
+// whole working set empties this way within a millisecond while its successor needs pages,
+// and an idle thread's retired pages empty while it sleeps. Before a fresh page is taken,
+// every such page of an exited heap, of this heap and (Route P, CDA) of an idle-or-not live
+// heap is taken back: one of the right page size becomes the fresh page, the rest go back
+// to the page allocator. A page with no live block has no owner locality to protect, so the
+// adoption gates do not apply; Route S leaves other live heaps alone (owner-only drain).
+// Pages with live blocks stay where they are.
+Page* Heap::reclaim_empty_queued(bool medium) {
+  bool live_too = static_cast<hak_route>(option(kOptRoute)) != HAK_ROUTE_S;
+  Page* reuse = nullptr;
+  Page** want = &reuse;
   for (size_t cls = 0; cls < kClassCount; ++cls) {
-    Heap* dead[8];
-    size_t n = find_ready_heaps(cls, /*want_dead=*/true, this, &victim_cursor, dead, 8);
-    for (size_t i = 0; i < n; ++i) release_empty_pending(dead[i], cls);
+    if (!pending[cls].empty()) release_empty_pending(this, cls, medium, want);
+    Heap* owners[8];
+    size_t n = find_ready_heaps(cls, /*want_dead=*/true, this, &victim_cursor, owners, 8);
+    for (size_t i = 0; i < n; ++i) release_empty_pending(owners[i], cls, medium, want);
+    if (!live_too) continue;
+    n = find_ready_heaps(cls, /*want_dead=*/false, this, &victim_cursor, owners, 8);
+    for (size_t i = 0; i < n; ++i) release_empty_pending(owners[i], cls, medium, want);
   }
+  return reuse;
 }
 
-void Heap::release_empty_pending(Heap* dead, size_t cls) {
-  PendingQueue& q = dead->pending[cls];
+// Pops every page of owner's queue: empty ones are claimed and either handed back through
+// *want (the first of the wanted page size, when want is set) or freed; the others go back.
+void Heap::release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want) {
+  PendingQueue& q = owner->pending[cls];
   if (!q.pop_lock.try_lock()) return;
   Page* keep = nullptr;
-  while (Page* page = pending_pop(dead, cls)) {
+  while (Page* page = pending_pop(owner, cls)) {
     // Nobody writes `used` while the page is queued.
-    if (all_blocks_free(page)) {
-      claim(page);
-      counters.add(kCtrPagesFreed);
-      page_free(page);
-    } else {
+    if (!all_blocks_free(page)) {
       page->next = keep;
       keep = page;
+      continue;
+    }
+    claim(page);
+    bool page_medium = segment_of(page)->kind == SegmentKind::kMediumPages;
+    if (want != nullptr && *want == nullptr && page_medium == medium) {
+      *want = page;
+    } else {
+      counters.add(kCtrPagesFreed);
+      page_free(page);
     }
   }
   while (Page* page = keep) {
     keep = page->next;
     page->next = nullptr;
     g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
-    if (q.push(page)) g_masks.set_ready(cls, dead->index);
+    if (q.push(page)) g_masks.set_ready(cls, owner->index);
   }
   q.pop_lock.unlock();
 }
 
-// 6. A fresh page, formatted for the class.
+// 6. A fresh page, formatted for the class: an emptied queued page if there is one.
 Page* Heap::new_page(size_t cls) {
-  release_empty_orphans();
-  uint64_t segments = g_page_stats.segments_mapped.load(std::memory_order_relaxed);
-  Page* page = page_alloc(!class_uses_small_pages(cls));
-  if (page == nullptr) return nullptr;
-  // Memory grew: a good moment to sample the in-use peak (rare, so the sum is affordable).
-  if (g_page_stats.segments_mapped.load(std::memory_order_relaxed) != segments) {
-    sample_in_use_peak();
+  bool medium = !class_uses_small_pages(cls);
+  Page* page = reclaim_empty_queued(medium);
+  if (page != nullptr) {
+    counters.add(kCtrEmptyPagesReused);
+  } else {
+    uint64_t segments = g_page_stats.segments_mapped.load(std::memory_order_relaxed);
+    page = page_alloc(medium);
+    if (page == nullptr) return nullptr;
+    // Memory grew: a good moment to sample the in-use peak (rare, so the sum is affordable).
+    if (g_page_stats.segments_mapped.load(std::memory_order_relaxed) != segments) {
+      sample_in_use_peak();
+    }
+    counters.add(kCtrNewPages);
   }
   Segment* seg = segment_of(page);
   uint32_t block = static_cast<uint32_t>(class_size(cls));
@@ -425,9 +450,9 @@ Page* Heap::new_page(size_t cls) {
   page->adopted = false;
   page->next = page->prev = nullptr;
   page->pending_next.store(nullptr, std::memory_order_relaxed);
+  // An emptied page's stack still holds its old blocks; no free can reach them any more.
   page->xthread.store(kOwned, std::memory_order_relaxed);
   page->heap.store(this, std::memory_order_relaxed);
-  counters.add(kCtrNewPages);
   return page;
 }
 
@@ -589,7 +614,7 @@ void Heap::abandon() {
   for (Heap* other = heaps_all(); other != nullptr; other = other->all_next) {
     if (other == this || !other->dead.load(std::memory_order_acquire)) continue;
     for (size_t cls = 0; cls < kClassCount; ++cls) {
-      if (!other->pending[cls].empty()) release_empty_pending(other, cls);
+      if (!other->pending[cls].empty()) release_empty_pending(other, cls, false, nullptr);
     }
   }
 }

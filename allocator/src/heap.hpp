@@ -110,8 +110,8 @@ struct Heap {
   Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated);
   Page* claim_orphan(size_t cls);
   Page* new_page(size_t cls);
-  void release_empty_orphans();
-  void release_empty_pending(Heap* dead, size_t cls);
+  Page* reclaim_empty_queued(bool medium);
+  void release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want);
   void publish(Page* page);
   Page* claim_all_pending(Heap* owner, size_t cls, Page* list);
   void release_or_publish(Page* list);

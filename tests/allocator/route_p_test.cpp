@@ -161,6 +161,58 @@ TEST(RouteP, RouteSNeverAdopts) {
   EXPECT_EQ(o.delta(&hak_counters::new_pages), 1u);
 }
 
+// A live owner's queued pages whose every block came back: under Route P (and CDA) another
+// heap that needs a fresh page takes them (one reformatted, the rest released) whatever the
+// gates say; under Route S they stay with their owner.
+Outcome run_emptied_pages(hak_route route, size_t size, size_t other_size) {
+  ScopedRoute r(route);
+  Gates closed{10'000'000, 10'000'000, 1000, 16};  // adoption proper cannot happen
+  ScopedOption o1("rfr_window_us", closed.rfr_window_us);
+  ScopedOption o2("idle_threshold_us", closed.idle_threshold_us);
+  ScopedOption o3("adoption_threshold", closed.adoption_threshold);
+  ScopedOption o4("min_remote_count", closed.min_remote_count);
+  const size_t per_page = 65536 / class_size(size_to_class(size));
+  const size_t pages = 3;
+  Latch owner_ready, taker_done;
+  std::thread owner([&] {
+    std::vector<void*> blocks;
+    // Three full pages, retired when the fourth becomes active.
+    for (size_t i = 0; i < pages * per_page + 1; ++i) blocks.push_back(hak_malloc(size));
+    std::thread([&] {
+      for (size_t i = 0; i < pages * per_page; ++i) hak_free(blocks[i]);
+    }).join();
+    owner_ready.open();
+    taker_done.wait();  // alive and idle while the other heap allocates
+    hak_free(blocks.back());
+  });
+  owner_ready.wait();
+  Outcome out;
+  out.before = counters();
+  void* p = nullptr;
+  std::thread taker([&] { p = hak_malloc(other_size); });
+  taker.join();
+  out.after = counters();
+  taker_done.open();
+  owner.join();
+  hak_free(p);
+  return out;
+}
+
+TEST(RouteP, EmptiedPagesOfALiveOwnerBecomeTheFreshPage) {
+  Outcome o = run_emptied_pages(HAK_ROUTE_P, 4500, 3000);
+  EXPECT_EQ(o.delta(&hak_counters::new_pages), 0u);
+  EXPECT_EQ(o.delta(&hak_counters::empty_pages_reused), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_freed), 2u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_adopted), 0u);
+}
+
+TEST(RouteP, RouteSLeavesEmptiedPagesWithTheirLiveOwner) {
+  Outcome o = run_emptied_pages(HAK_ROUTE_S, 5500, 7000);
+  EXPECT_EQ(o.delta(&hak_counters::new_pages), 1u);
+  EXPECT_EQ(o.delta(&hak_counters::empty_pages_reused), 0u);
+  EXPECT_EQ(o.delta(&hak_counters::pages_freed), 0u);
+}
+
 // Larson-style traffic on 4 threads, every block verified by the thread that frees it, while
 // another thread flips the route and every tuning option hundreds of times.
 TEST(RouteP, RouteAndOptionsFlipWhileThreadsAllocate) {

@@ -105,6 +105,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(pages_adopted, "pages whose owner changed by adoption")                               \
   X(adopted_reused, "adopted pages that served an allocation")                            \
   X(new_pages, "pages taken fresh from a segment")                                        \
+  X(empty_pages_reused, "emptied queued pages reformatted instead of a new page")         \
   X(pages_freed, "empty pages returned to their segment")                                 \
   X(pages_purged, "empty pages returned to the OS (madvise)")                             \
   X(segments_mapped, "segments mapped")                                                   \
@@ -116,7 +117,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(bytes_committed, "bytes of pages, metadata and large mappings currently committed")   \
   X(bytes_committed_peak, "highest bytes_committed")
 
-#define HAK_COUNTERS_VERSION 1
+#define HAK_COUNTERS_VERSION 2
 
 typedef struct hak_counters {
   uint32_t version; /* HAK_COUNTERS_VERSION */
