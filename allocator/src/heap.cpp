@@ -391,17 +391,29 @@ Page* Heap::reclaim_empty_queued(bool medium) {
 
 // Pops every page of owner's queue: empty ones are claimed and either handed back through
 // *want (the first of the wanted page size, when want is set) or freed; the others go back.
+// The queue's lock is held only while popping and pushing back: its owner may be waiting,
+// and freeing a page may purge.
 void Heap::release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want) {
   PendingQueue& q = owner->pending[cls];
   if (!q.pop_lock.try_lock()) return;
   Page* keep = nullptr;
+  Page* empty = nullptr;
   while (Page* page = pending_pop(owner, cls)) {
     // Nobody writes `used` while the page is queued.
-    if (!all_blocks_free(page)) {
-      page->next = keep;
-      keep = page;
-      continue;
-    }
+    Page*& list = all_blocks_free(page) ? empty : keep;
+    page->next = list;
+    list = page;
+  }
+  while (Page* page = keep) {
+    keep = page->next;
+    page->next = nullptr;
+    g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
+    if (q.push(page)) g_masks.set_ready(cls, owner->index);
+  }
+  q.pop_lock.unlock();
+  while (Page* page = empty) {
+    empty = page->next;
+    page->next = nullptr;
     claim(page);
     bool page_medium = segment_of(page)->kind == SegmentKind::kMediumPages;
     if (want != nullptr && *want == nullptr && page_medium == medium) {
@@ -411,13 +423,6 @@ void Heap::release_empty_pending(Heap* owner, size_t cls, bool medium, Page** wa
       page_free(page);
     }
   }
-  while (Page* page = keep) {
-    keep = page->next;
-    page->next = nullptr;
-    g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
-    if (q.push(page)) g_masks.set_ready(cls, owner->index);
-  }
-  q.pop_lock.unlock();
 }
 
 // 6. A fresh page, formatted for the class: an emptied queued page if there is one.
