@@ -1,7 +1,8 @@
 // The slow path: which page serves the next allocation. Route S follows the seed's order
 // (own pending queue under a budget, active page's remote frees, partial list, orphans, and
 // only then a new page); Route P adds one gated adoption before orphans; CDA adopts first
-// with every gate off, to reproduce the seed's failure.
+// with every gate off, to reproduce the seed's failure. A "new" page is an emptied queued
+// page when one exists (see reclaim_empty_queued), else a fresh one.
 #include "heap.hpp"
 
 #include <cerrno>
