@@ -132,7 +132,7 @@ void hak_counters_get(hak_counters* out);
 /* Resets the counters that count events (byte gauges are not reset; peaks restart from now). */
 void hak_counters_reset(void);
 /* reuses / (reuses + new pages), where reuses = must-reuse + active-drain + partial hits +
- * orphan claims + adoptions; 1.0 when nothing happened yet. */
+ * orphan claims + adoptions + emptied pages reused; 1.0 when nothing happened yet. */
 double hak_page_reuse_rate(const hak_counters* c);
 /* One JSON object with every counter and "page_reuse_rate". Returns the length it needs
  * (excluding the NUL), like snprintf; writes at most len bytes including the NUL. */
