@@ -52,18 +52,17 @@ HAK_NOINLINE void free_large(Segment* segment, void* p) {
   large_free(segment);
 }
 
-HAK_INLINE void* alloc_class(size_t cls) {
+// The calling thread's heap serves it through `alloc` (by class or, up to 1 KiB, by size).
+template <void* (Heap::*alloc)(size_t)>
+HAK_INLINE void* alloc_on_heap(size_t arg) {
   Heap* heap = this_heap();
-  void* p = HAK_LIKELY(heap != nullptr) ? heap->alloc(cls) : nullptr;
+  void* p = HAK_LIKELY(heap != nullptr) ? (heap->*alloc)(arg) : nullptr;
   if (HAK_UNLIKELY(p == nullptr)) errno = ENOMEM;
   return p;
 }
 
-HAK_INLINE void* alloc_direct(size_t size) {
-  Heap* heap = this_heap();
-  void* p = HAK_LIKELY(heap != nullptr) ? heap->alloc_direct(size) : nullptr;
-  if (HAK_UNLIKELY(p == nullptr)) errno = ENOMEM;
-  return p;
+HAK_INLINE void* alloc_class(size_t cls) {
+  return alloc_on_heap<&Heap::alloc>(cls);
 }
 
 // The page is not in our lists. If it is our own retired page, take it back (the owner's
@@ -87,7 +86,7 @@ bool is_large(const void* p) {
 extern "C" {
 
 void* hak_malloc(size_t size) {
-  if (HAK_LIKELY(size <= kDirectMaxSize)) return alloc_direct(size);
+  if (HAK_LIKELY(size <= kDirectMaxSize)) return alloc_on_heap<&Heap::alloc_direct>(size);
   if (HAK_LIKELY(size <= kMaxClassSize)) return alloc_class(size_to_class(size));
   return alloc_large(size, 16);
 }

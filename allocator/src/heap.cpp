@@ -169,8 +169,7 @@ void Heap::park(Page* page) {
     drain(page);
   }
   if (page->used == 0) {
-    counters.add(kCtrPagesFreed);
-    page_free(page);
+    release_page(page);
     return;
   }
   partial_push(page->size_class, page);
@@ -203,12 +202,17 @@ bool Heap::reclaim(Page* page) {
   return true;
 }
 
+// An empty page goes back to the page allocator, counted.
+void Heap::release_page(Page* page) {
+  counters.add(kCtrPagesFreed);
+  page_free(page);
+}
+
 void Heap::page_became_empty(Page* page) {
   size_t cls = page->size_class;
   if (page == classes[cls].active) return;  // keep it: the next allocation needs a page
   partial_remove(cls, page);
-  counters.add(kCtrPagesFreed);
-  page_free(page);
+  release_page(page);
 }
 
 // 1. The must-reuse gate: the own pending queue comes before anything else.
@@ -420,8 +424,7 @@ void Heap::release_empty_pending(Heap* owner, size_t cls, bool medium, Page** wa
     if (want != nullptr && *want == nullptr && page_medium == medium) {
       *want = page;
     } else {
-      counters.add(kCtrPagesFreed);
-      page_free(page);
+      release_page(page);
     }
   }
 }
@@ -590,8 +593,7 @@ void Heap::release_or_publish(Page* list) {
     list = page->next;
     page->next = nullptr;
     if (all_blocks_free(page)) {
-      counters.add(kCtrPagesFreed);
-      page_free(page);
+      release_page(page);
     } else {
       publish(page);
     }

@@ -102,6 +102,7 @@ struct Heap {
   void set_active(size_t cls, Page* page);
   void set_direct(size_t cls, Page* page);
   void park(Page* page);
+  void release_page(Page* page);
   void partial_push(size_t cls, Page* page);
   void partial_remove(size_t cls, Page* page);
   Page* take_own_pending(size_t cls);
