@@ -49,17 +49,34 @@ struct Outcome {
   uint64_t delta(uint64_t hak_counters::*field) const { return after.*field - before.*field; }
 };
 
+// The route and the four gate options of a scenario, restored when it ends.
+struct ScopedGates {
+  ScopedGates(hak_route route, const Gates& g)
+      : r(route),
+        o1("rfr_window_us", g.rfr_window_us),
+        o2("idle_threshold_us", g.idle_threshold_us),
+        o3("adoption_threshold", g.adoption_threshold),
+        o4("min_remote_count", g.min_remote_count) {}
+  ScopedRoute r;
+  ScopedOption o1, o2, o3, o4;
+};
+
+// The counters around one allocation of `size` by a thread of its own; *p gets the block.
+Outcome allocate_on_new_thread(size_t size, void** p) {
+  Outcome out;
+  out.before = counters();
+  std::thread([&] { *p = hak_malloc(size); }).join();
+  out.after = counters();
+  return out;
+}
+
 // An owner thread fills `pages` pages of a class and stays alive and idle; another thread
 // frees `frees_per_page` blocks of each (queuing them to the owner's pending queue). With
 // `owner_partial`, the owner also ends up with a partial page of the class. Then a third
 // thread allocates one block of the class under `route` and the counters tell what it did.
 Outcome run_scenario(hak_route route, const Gates& g, size_t size, size_t frees_per_page,
                      bool owner_partial) {
-  ScopedRoute r(route);
-  ScopedOption o1("rfr_window_us", g.rfr_window_us);
-  ScopedOption o2("idle_threshold_us", g.idle_threshold_us);
-  ScopedOption o3("adoption_threshold", g.adoption_threshold);
-  ScopedOption o4("min_remote_count", g.min_remote_count);
+  ScopedGates gates(route, g);
   const size_t per_page = 65536 / class_size(size_to_class(size));
   const size_t pages = 5;
   Latch owner_ready, adopter_done;
@@ -82,12 +99,8 @@ Outcome run_scenario(hak_route route, const Gates& g, size_t size, size_t frees_
     adopter_done.wait();  // alive and idle while the adopter runs
   });
   owner_ready.wait();
-  Outcome out;
-  out.before = counters();
   void* p = nullptr;
-  std::thread adopter([&] { p = hak_malloc(size); });
-  adopter.join();
-  out.after = counters();
+  Outcome out = allocate_on_new_thread(size, &p);
   adopter_done.open();
   owner.join();
   hak_free(p);
@@ -165,12 +178,7 @@ TEST(RouteP, RouteSNeverAdopts) {
 // heap that needs a fresh page takes them (one reformatted, the rest released) whatever the
 // gates say; under Route S they stay with their owner.
 Outcome run_emptied_pages(hak_route route, size_t size, size_t other_size) {
-  ScopedRoute r(route);
-  Gates closed{10'000'000, 10'000'000, 1000, 16};  // adoption proper cannot happen
-  ScopedOption o1("rfr_window_us", closed.rfr_window_us);
-  ScopedOption o2("idle_threshold_us", closed.idle_threshold_us);
-  ScopedOption o3("adoption_threshold", closed.adoption_threshold);
-  ScopedOption o4("min_remote_count", closed.min_remote_count);
+  ScopedGates gates(route, {10'000'000, 10'000'000, 1000, 16});  // no adoption proper
   const size_t per_page = 65536 / class_size(size_to_class(size));
   const size_t pages = 3;
   Latch owner_ready, taker_done;
@@ -186,12 +194,8 @@ Outcome run_emptied_pages(hak_route route, size_t size, size_t other_size) {
     hak_free(blocks.back());
   });
   owner_ready.wait();
-  Outcome out;
-  out.before = counters();
   void* p = nullptr;
-  std::thread taker([&] { p = hak_malloc(other_size); });
-  taker.join();
-  out.after = counters();
+  Outcome out = allocate_on_new_thread(other_size, &p);
   taker_done.open();
   owner.join();
   hak_free(p);
