@@ -38,39 +38,17 @@ void finish_report(RunReport& r, bool with_hakmem_counters) {
   r.page_reuse_rate = hak_page_reuse_rate(&c);
 }
 
+// One field list for both directions: every key is written, and reading requires them all.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunReport, bench, alloc, route, requested_seconds, wall_seconds,
+                                   ops_per_sec, peak_rss, final_rss, bad_blocks, extra, counters,
+                                   page_reuse_rate)
+
 std::string report_json(const RunReport& r) {
-  nlohmann::json j;
-  j["bench"] = r.bench;
-  j["alloc"] = r.alloc;
-  j["route"] = r.route;
-  j["requested_seconds"] = r.requested_seconds;
-  j["wall_seconds"] = r.wall_seconds;
-  j["ops_per_sec"] = r.ops_per_sec;
-  j["peak_rss"] = r.peak_rss;
-  j["final_rss"] = r.final_rss;
-  j["bad_blocks"] = r.bad_blocks;
-  j["extra"] = r.extra;
-  j["counters"] = r.counters;
-  j["page_reuse_rate"] = r.page_reuse_rate;
-  return j.dump();
+  return nlohmann::json(r).dump();
 }
 
 RunReport report_from_json(const std::string& text) {
-  auto j = nlohmann::json::parse(text);
-  RunReport r;
-  r.bench = j.at("bench");
-  r.alloc = j.at("alloc");
-  r.route = j.at("route");
-  r.requested_seconds = j.at("requested_seconds");
-  r.wall_seconds = j.at("wall_seconds");
-  r.ops_per_sec = j.at("ops_per_sec");
-  r.peak_rss = j.at("peak_rss");
-  r.final_rss = j.at("final_rss");
-  r.bad_blocks = j.at("bad_blocks");
-  r.extra = j.at("extra").get<std::map<std::string, double>>();
-  r.counters = j.at("counters").get<std::map<std::string, uint64_t>>();
-  r.page_reuse_rate = j.at("page_reuse_rate");
-  return r;
+  return nlohmann::json::parse(text).get<RunReport>();
 }
 
 void print_report(const RunReport& r) {
