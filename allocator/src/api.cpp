@@ -6,6 +6,7 @@
 
 #include "hakmem/hakmem.h"
 #include "heap.hpp"
+#include "large.hpp"
 #include "options.hpp"
 #include "os.hpp"
 #include "page_allocator.hpp"
@@ -29,19 +30,22 @@ HAK_INLINE Heap* heap_for_free() {
   return HAK_LIKELY(heap != nullptr) ? heap : &g_fallback_heap;
 }
 
-HAK_NOINLINE void* alloc_large(size_t size, size_t alignment) {
+// *dirty (when given) is set when the memory may hold old contents.
+HAK_NOINLINE void* alloc_large(size_t size, size_t alignment, bool* dirty = nullptr) {
   Heap* heap = this_heap();
-  void* p = size <= PTRDIFF_MAX ? large_alloc(size, alignment) : nullptr;
+  bool was_used = false;
+  void* p = size <= PTRDIFF_MAX ? large_alloc(size, alignment, &was_used) : nullptr;
   if (p == nullptr || heap == nullptr) {
-    if (p != nullptr) large_free(segment_of(p));
+    if (p != nullptr) large_free(segment_of(p), p);
     errno = ENOMEM;
     return nullptr;
   }
+  if (dirty != nullptr) *dirty = was_used;
   heap->counters.add(kCtrLargeAllocs);
   heap->counters.add(kCtrLargeAllocBytes, large_usable_size(segment_of(p), p));
-  // Sampling sums every heap's counters: affordable next to an mmap, but not on each one.
+  // Sampling sums every heap's counters: affordable next to a lock, but not on each one.
   static std::atomic<uint32_t> large_allocs{0};
-  if ((large_allocs.fetch_add(1, std::memory_order_relaxed) & 15) == 0) sample_in_use_peak();
+  if ((large_allocs.fetch_add(1, std::memory_order_relaxed) & 63) == 0) sample_in_use_peak();
   return p;
 }
 
@@ -49,7 +53,7 @@ HAK_NOINLINE void free_large(Segment* segment, void* p) {
   Heap* heap = heap_for_free();
   heap->counters.add(kCtrLargeFrees);
   heap->counters.add(kCtrLargeFreeBytes, large_usable_size(segment, p));
-  large_free(segment);
+  large_free(segment, p);
 }
 
 // The calling thread's heap serves it through `alloc` (by class or, up to 1 KiB, by size).
@@ -75,10 +79,6 @@ HAK_NOINLINE void free_not_owned(Page* page, Block* block, uintptr_t word, Heap*
     return;
   }
   heap_for_free()->free_remote(page, block);
-}
-
-bool is_large(const void* p) {
-  return segment_of(p)->kind == SegmentKind::kLarge;
 }
 
 }  // namespace
@@ -114,16 +114,22 @@ void* hak_calloc(size_t count, size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
+  if (total > kMaxClassSize) {
+    // Fresh or decommitted slots already read as zero; only reused ones need clearing.
+    bool dirty = false;
+    void* p = alloc_large(total, 16, &dirty);
+    if (p != nullptr && dirty) memset(p, 0, total);
+    return p;
+  }
   void* p = hak_malloc(total);
-  // Large objects are fresh mappings, already zero.
-  if (p != nullptr && !is_large(p)) memset(p, 0, total);
+  if (p != nullptr) memset(p, 0, total);
   return p;
 }
 
 size_t hak_usable_size(const void* p) {
   if (p == nullptr) return 0;
   Segment* segment = segment_of(p);
-  if (segment->kind == SegmentKind::kLarge) return large_usable_size(segment, p);
+  if (is_large_segment(segment)) return large_usable_size(segment, p);
   return segment->page_of(p)->block_size;
 }
 
@@ -171,8 +177,10 @@ void* hak_aligned_alloc(size_t alignment, size_t size) {
 }
 
 void hak_collect(int force) {
-  uint64_t delay = static_cast<uint64_t>(option(kOptPurgeDelayMs)) * 1000000;
-  page_purge(os::now_ns(), delay, force != 0);
+  uint64_t now = os::now_ns();
+  Purge how = force != 0 ? Purge::kAll : Purge::kExpired;
+  page_purge(now, how);
+  large_purge(now, how);
 }
 
 }  // extern "C"

@@ -31,14 +31,20 @@ inline constexpr uintptr_t kSegmentMask = kSegmentSize - 1;
 inline constexpr size_t kSmallPageShift = 16;   // 64 KiB
 inline constexpr size_t kMediumPageShift = 19;  // 512 KiB
 inline constexpr size_t kMaxSmallPageBlock = 8192;
-inline constexpr size_t kMaxClassSize = 32768;  // above: a direct mapping per object
+// Above: large objects (large.cpp). Classes go this far so that the objects servers hand
+// between threads most (buffers of tens of KiB) take the heap's cross-thread path, not a lock.
+inline constexpr size_t kMaxClassSize = 131072;
+
+// Large objects take spans of 64 KiB slots in shared segments (slot 0 holds the header), so
+// one mapping holds many of them; only objects past kMaxSpanSize get a mapping of their own.
+inline constexpr size_t kSlotShift = 16;
+inline constexpr size_t kSlotSize = size_t{1} << kSlotShift;
+inline constexpr size_t kSlotsPerSegment = kSegmentSize >> kSlotShift;  // 64: one mask word
+inline constexpr size_t kMaxSpanSize = (kSlotsPerSegment - 1) * kSlotSize;
 
 // Heaps with an index take part in the ready masks; 1024 concurrent threads is plenty here.
 inline constexpr uint32_t kMaxIndexedHeaps = 1024;
 inline constexpr uint32_t kNoHeapIndex = ~uint32_t{0};
-
-// Empty segments kept mapped (their free pages are still purged after the delay).
-inline constexpr uint32_t kEmptySegmentCache = 2;
 
 inline constexpr size_t kOsPageSize = 4096;
 

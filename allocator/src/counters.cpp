@@ -5,6 +5,8 @@
 
 #include "hakmem/hakmem.h"
 #include "heap.hpp"
+#include "large.hpp"
+#include "os.hpp"
 #include "page_allocator.hpp"
 #include "spin_lock.hpp"
 
@@ -65,6 +67,8 @@ void fill_raw(hak_counters* c) {
   c->frees_remote = t.frees_remote;
   c->large_allocs = t.events[kCtrLargeAllocs];
   c->large_frees = t.events[kCtrLargeFrees];
+  c->large_reused = g_large_stats.spans_reused.load(std::memory_order_relaxed);
+  c->large_slots_purged = g_large_stats.slots_purged.load(std::memory_order_relaxed);
   c->pending_enqueued = t.events[kCtrPendingEnqueued];
   c->pending_drained = t.events[kCtrPendingDrained];
   c->drain_attempts = t.events[kCtrDrainAttempts];
@@ -89,6 +93,7 @@ void fill_raw(hak_counters* c) {
   c->pages_purged = g_page_stats.pages_purged.load(std::memory_order_relaxed);
   c->segments_mapped = g_page_stats.segments_mapped.load(std::memory_order_relaxed);
   c->segments_unmapped = g_page_stats.segments_unmapped.load(std::memory_order_relaxed);
+  c->os_failures = os::g_os_failures.load(std::memory_order_relaxed);
   c->heaps_created = g_global_counters.heaps_created.load(std::memory_order_relaxed);
   c->heaps_reused = g_global_counters.heaps_reused.load(std::memory_order_relaxed);
   c->bytes_in_use = in_use;

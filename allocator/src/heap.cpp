@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "hakmem/hakmem.h"
+#include "large.hpp"
 #include "options.hpp"
 #include "os.hpp"
 #include "page_allocator.hpp"
@@ -489,8 +490,9 @@ void* Heap::alloc_slow(size_t cls) {
   slow_epoch.store(slow_epoch.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (--purge_countdown == 0) {
     purge_countdown = 64;  // a clock read is dear next to a slow path; page frees check too
-    uint64_t delay = static_cast<uint64_t>(option(kOptPurgeDelayMs)) * 1000000;
-    page_purge(os::now_ns(), delay, false);
+    uint64_t now = os::now_ns();
+    page_purge(now, Purge::kSlowPath);
+    large_purge(now, Purge::kSlowPath);
   }
 
   auto route = static_cast<hak_route>(option(kOptRoute));

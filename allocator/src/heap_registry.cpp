@@ -6,6 +6,7 @@
 #include <new>
 
 #include "heap.hpp"
+#include "large.hpp"
 #include "options.hpp"
 #include "os.hpp"
 #include "page_allocator.hpp"
@@ -46,14 +47,17 @@ void on_thread_exit(void* value) {
 void fork_prepare() {
   g_pool_lock.lock();
   page_allocator_fork_prepare();
+  large_fork_prepare();
 }
 
 void fork_parent() {
+  large_fork_parent();
   page_allocator_fork_parent();
   g_pool_lock.unlock();
 }
 
 void fork_child() {
+  large_fork_child();
   page_allocator_fork_child();
   counters_fork_child();
   g_pool_lock.reset_after_fork();

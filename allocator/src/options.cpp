@@ -12,31 +12,16 @@
 namespace hakmem {
 
 const OptionSpec kOptionSpecs[kOptionCount] = {
-    {"route", "HAKMEM_ROUTE", "slow-path policy: S (0), P (1) or CDA (2); default P", 0, 2, 1},
-    {"must_reuse_budget", "HAKMEM_MUST_REUSE_BUDGET",
-     "pending pages examined per slow path before anything else; default 4, range 1..1024", 1, 1024,
-     4},
-    {"purge_delay_ms", "HAKMEM_PURGE_DELAY_MS",
-     "milliseconds an empty page stays committed; default 10, range 0..3600000", 0, 3600000, 10},
-    {"rfr_window_us", "HAKMEM_RFR_WINDOW_US",
-     "right-of-first-refusal window after a page's first remote free (Route P); default 200, "
-     "range 0..10000000",
-     0, 10000000, 200},
-    {"idle_threshold_us", "HAKMEM_IDLE_THRESHOLD_US",
-     "owner idle time before its pages may be adopted (Route P); default 150, range "
-     "0..10000000",
-     0, 10000000, 150},
-    {"adoption_threshold", "HAKMEM_ADOPTION_THRESHOLD",
-     "pending pages a class needs before adoption (Route P); default 4, range 0..1000000", 0,
-     1000000, 4},
-    {"min_remote_count", "HAKMEM_MIN_REMOTE_COUNT",
-     "remote frees a page needs before adoption (Route P), capped at half the page's blocks; "
-     "default 8, range 0..65536",
-     0, 65536, 8},
+#define HAK_OPTION_SPEC(id, name, min, max, def, help) {#name, help, min, max, def},
+    HAK_OPTIONS(HAK_OPTION_SPEC)
+#undef HAK_OPTION_SPEC
 };
 
-std::atomic<int64_t> g_option_values[kOptionCount] = {
-    {1}, {4}, {10}, {200}, {150}, {4}, {8},
+// Constant-initialized: malloc may run before any constructor.
+constinit std::atomic<int64_t> g_option_values[kOptionCount] = {
+#define HAK_OPTION_DEFAULT(id, name, min, max, def, help) {def},
+    HAK_OPTIONS(HAK_OPTION_DEFAULT)
+#undef HAK_OPTION_DEFAULT
 };
 
 namespace {
@@ -103,12 +88,18 @@ int parse_value(size_t index, const char* text, int64_t* value) {
 
 void options_init_from_env() {
   for (size_t i = 0; i < kOptionCount; ++i) {
-    const char* text = getenv(kOptionSpecs[i].env);
+    char env[64] = "HAKMEM_";
+    size_t n = strlen(env);
+    for (const char* c = kOptionSpecs[i].name; *c != '\0' && n + 1 < sizeof env; ++c) {
+      env[n++] = static_cast<char>(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+    }
+    env[n] = '\0';
+    const char* text = getenv(env);
     if (text == nullptr) continue;
     char err[256];
     if (hak_option_set_text(kOptionSpecs[i].name, text, err, sizeof err) != 0) {
       char msg[512];
-      snprintf(msg, sizeof msg, "hakmem: ignoring %s=%s: %s\n", kOptionSpecs[i].env, text, err);
+      snprintf(msg, sizeof msg, "hakmem: ignoring %s=%s: %s\n", env, text, err);
       os::write_stderr(msg);
     }
   }

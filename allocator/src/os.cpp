@@ -35,10 +35,21 @@ void assert_fail(const char* cond, const char* file, int line) {
 
 namespace os {
 
+std::atomic<uint64_t> g_os_failures{0};
+
+namespace {
+bool failed() {
+  g_os_failures.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+}  // namespace
+
 void* map(size_t size) {
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
-  return p == MAP_FAILED ? nullptr : p;
+  if (p != MAP_FAILED) return p;
+  failed();
+  return nullptr;
 }
 
 void* map_aligned(size_t size, size_t alignment) {
@@ -51,17 +62,21 @@ void* map_aligned(size_t size, size_t alignment) {
   auto* aligned = reinterpret_cast<char*>(start);
   size_t head = static_cast<size_t>(aligned - raw);
   size_t tail = span - head - size;
-  if (head > 0) munmap(raw, head);
-  if (tail > 0) munmap(aligned + size, tail);
+  // A trim that fails (it splits a mapping, which can exceed the mapping limit) gives the
+  // whole reservation back rather than keep a mapping nobody accounts for.
+  if ((head > 0 && !unmap(raw, head)) || (tail > 0 && !unmap(aligned + size, tail))) {
+    munmap(raw, span);  // whatever of it is still mapped
+    return nullptr;
+  }
   return aligned;
 }
 
-void unmap(void* p, size_t size) {
-  munmap(p, size);
+bool unmap(void* p, size_t size) {
+  return munmap(p, size) == 0 || failed();
 }
 
-void decommit(void* p, size_t size) {
-  madvise(p, size, MADV_DONTNEED);
+bool decommit(void* p, size_t size) {
+  return madvise(p, size, MADV_DONTNEED) == 0 || failed();
 }
 
 uint64_t now_ns() {

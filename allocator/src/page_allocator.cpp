@@ -47,7 +47,6 @@ struct PageList {
 struct KindState {
   PageList committed;    // free and still backed: reused first (warm), purged oldest first
   PageList decommitted;  // free and given back to the OS
-  uint32_t empty_segments = 0;
 };
 
 struct State {
@@ -56,6 +55,7 @@ struct State {
 };
 
 State g_state;
+std::atomic<uint64_t> g_retained_segments{0};  // empty and kept mapped, every kind
 
 size_t pages_per_segment(bool medium) {
   return medium ? kMediumPagesPerSegment : kSmallPagesPerSegment;
@@ -72,22 +72,18 @@ void update_peak() {
 // Maps a segment and puts its pages on the decommitted list (fresh mmap memory is not
 // backed yet). Called with the lock held.
 bool map_segment(bool medium) {
-  auto* seg = static_cast<Segment*>(os::map_aligned(kSegmentSize, kSegmentSize));
+  Segment* seg = segment_map();
   if (seg == nullptr) return false;
   size_t count = pages_per_segment(medium);
-  seg->magic = kSegmentMagic;
   seg->kind = medium ? SegmentKind::kMediumPages : SegmentKind::kSmallPages;
   seg->page_shift = static_cast<uint8_t>(medium ? kMediumPageShift : kSmallPageShift);
   seg->page_count = static_cast<uint16_t>(count);
   seg->pages_in_use = 0;
-  seg->mapping_size = kSegmentSize;
   for (size_t i = 0; i < count; ++i) new (&seg->pages[i]) Page();
   KindState& ks = g_state.kinds[medium];
   // Page 0 holds the header. Push the highest page first so page 1 is handed out first.
   for (size_t i = count - 1; i >= 1; --i) ks.decommitted.push_back(&seg->pages[i]);
-  ++ks.empty_segments;
   committed_add(segment_header_size(count));
-  g_page_stats.segments_mapped.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
@@ -105,17 +101,40 @@ void unmap_segment(Segment* seg) {
       ks.decommitted.remove(p);
     }
   }
-  --ks.empty_segments;
   committed_sub(backed);
-  g_page_stats.segments_unmapped.fetch_add(1, std::memory_order_relaxed);
-  os::unmap(seg, kSegmentSize);
-}
-
-uint64_t purge_delay_ns() {
-  return static_cast<uint64_t>(option(kOptPurgeDelayMs)) * 1000000;
+  segment_unmap(seg);
 }
 
 }  // namespace
+
+Segment* segment_map() {
+  auto* seg = static_cast<Segment*>(os::map_aligned(kSegmentSize, kSegmentSize));
+  if (seg == nullptr) return nullptr;
+  seg->magic = kSegmentMagic;
+  seg->mapping_size = kSegmentSize;
+  g_page_stats.segments_mapped.fetch_add(1, std::memory_order_relaxed);
+  g_retained_segments.fetch_add(1, std::memory_order_relaxed);  // empty until first used
+  return seg;
+}
+
+void segment_unmap(Segment* seg) {
+  if (os::unmap(seg, kSegmentSize)) {
+    g_page_stats.segments_unmapped.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+bool segment_retain() {
+  uint64_t limit = retain_bytes() >> kSegmentShift;
+  uint64_t n = g_retained_segments.load(std::memory_order_relaxed);
+  do {
+    if (n >= limit) return false;
+  } while (!g_retained_segments.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  return true;
+}
+
+void segment_unretain() {
+  g_retained_segments.fetch_sub(1, std::memory_order_relaxed);
+}
 
 void committed_add(uint64_t bytes) {
   g_page_stats.bytes_committed.fetch_add(bytes, std::memory_order_relaxed);
@@ -140,7 +159,7 @@ Page* page_alloc(bool medium) {
     committed_add(segment_of(page)->page_size());
   }
   Segment* seg = segment_of(page);  // descriptors live in their segment's page 0
-  if (seg->pages_in_use++ == 0) --ks.empty_segments;
+  if (seg->pages_in_use++ == 0) segment_unretain();
   page->use = PageUse::kInUse;
   return page;
 }
@@ -158,15 +177,16 @@ void page_free(Page* page) {
     page->use = PageUse::kFree;
     page->free_since_ns = now;
     ks.committed.push_back(page);
-    if (--seg->pages_in_use == 0 && ++ks.empty_segments > kEmptySegmentCache) unmap_segment(seg);
+    if (--seg->pages_in_use == 0 && !segment_retain()) unmap_segment(seg);
   }
   // Pages come back in bursts: a good moment to return the ones that stayed idle.
-  page_purge(now, purge_delay_ns(), false);
+  page_purge(now, Purge::kSlowPath);
 }
 
-void page_purge(uint64_t now_ns, uint64_t delay_ns, bool force) {
-  // Not forced: a slow path calls this, so skip rather than wait behind another purger.
-  if (force) {
+void page_purge(uint64_t now_ns, Purge how) {
+  bool force = how == Purge::kAll;
+  uint64_t delay_ns = purge_delay_ns();
+  if (how != Purge::kSlowPath) {
     g_state.lock.lock();
   } else if (!g_state.lock.try_lock()) {
     return;
@@ -174,10 +194,11 @@ void page_purge(uint64_t now_ns, uint64_t delay_ns, bool force) {
   for (KindState& ks : g_state.kinds) {
     unsigned batch = 0;
     while (Page* p = ks.committed.head) {
-      if (!force && (p->free_since_ns + delay_ns > now_ns || ++batch > 256)) break;
-      ks.committed.remove(p);
+      if (!force && p->free_since_ns + delay_ns > now_ns) break;
+      if (how == Purge::kSlowPath && ++batch > 256) break;
       Segment* seg = segment_of(p);
-      os::decommit(seg->page_start(p), seg->page_size());
+      if (!os::decommit(seg->page_start(p), seg->page_size())) break;  // still backed
+      ks.committed.remove(p);
       p->committed = false;
       ks.decommitted.push_back(p);
       committed_sub(seg->page_size());
@@ -185,55 +206,6 @@ void page_purge(uint64_t now_ns, uint64_t delay_ns, bool force) {
     }
   }
   g_state.lock.unlock();
-}
-
-// ---- large objects --------------------------------------------------------------------
-
-void* large_alloc(size_t size, size_t alignment) {
-  // The object sits `offset` bytes after a segment-aligned header, with 0 < offset <=
-  // kSegmentSize so that segment_of() finds the header from the object pointer, and past
-  // pages[0], the descriptor every free of the object looks at (see kLargeObject).
-  constexpr size_t kHeader = sizeof(Segment);
-  size_t offset =
-      alignment <= kHeader ? kHeader : (alignment < kSegmentSize ? alignment : kSegmentSize);
-  if (size > (SIZE_MAX >> 2)) return nullptr;
-  size_t mapping = align_up(offset + size, kOsPageSize);
-  size_t map_alignment = alignment > kSegmentSize ? alignment : kSegmentSize;
-  char* base;
-  if (alignment > kSegmentSize) {
-    // The object must be alignment-aligned and one segment after its header.
-    auto* raw = static_cast<char*>(os::map_aligned(mapping + map_alignment, map_alignment));
-    if (raw == nullptr) return nullptr;
-    base = raw + map_alignment - kSegmentSize;
-    os::unmap(raw, map_alignment - kSegmentSize);
-    size_t tail = mapping + map_alignment - (map_alignment - kSegmentSize) - mapping;
-    if (tail > 0) os::unmap(base + mapping, tail);
-  } else {
-    base = static_cast<char*>(os::map_aligned(mapping, kSegmentSize));
-    if (base == nullptr) return nullptr;
-  }
-  auto* seg = reinterpret_cast<Segment*>(base);
-  seg->magic = kSegmentMagic;
-  seg->kind = SegmentKind::kLarge;
-  seg->page_shift = 63;  // page_of() lands on pages[0] for any object pointer
-  seg->page_count = 0;
-  new (&seg->pages[0]) Page();
-  seg->pages[0].xthread.store(kLargeObject, std::memory_order_relaxed);
-  seg->mapping_size = mapping;
-  seg->large_block = base + offset;
-  committed_add(mapping);
-  return seg->large_block;
-}
-
-void large_free(Segment* segment) {
-  HAK_ASSERT(segment->kind == SegmentKind::kLarge);
-  committed_sub(segment->mapping_size);
-  os::unmap(segment, segment->mapping_size);
-}
-
-size_t large_usable_size(const Segment* segment, const void* p) {
-  return reinterpret_cast<const char*>(segment) + segment->mapping_size -
-         static_cast<const char*>(p);
 }
 
 // ---- fork ---------------------------------------------------------------------------------

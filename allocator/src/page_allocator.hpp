@@ -1,5 +1,5 @@
 // The global page allocator: hands out empty pages from segments, takes empty pages back,
-// returns idle ones to the OS (purge) and unmaps empty segments beyond a small cache.
+// returns idle ones to the OS (purge) and unmaps empty segments beyond the retain limit.
 // It is only reached from slow paths, so one lock guards it.
 #pragma once
 
@@ -26,15 +26,27 @@ extern PageAllocatorStats g_page_stats;
 Page* page_alloc(bool medium);
 // The owner gives back an empty page (every block returned).
 void page_free(Page* page);
-// Decommits free pages idle for at least delay_ns (all free pages when force).
-void page_purge(uint64_t now_ns, uint64_t delay_ns, bool force);
+// How much a purge may do. kSlowPath: a thread on a slow path is waiting, so skip when
+// another thread purges and stop after a batch. kExpired: every page idle past the purge
+// delay. kAll: every free page.
+enum class Purge { kSlowPath, kExpired, kAll };
+// Decommits free pages idle for the purge delay (kAll: every free page).
+void page_purge(uint64_t now_ns, Purge how);
 
-// Large objects: one mapping each, returned to the OS on free.
-void* large_alloc(size_t size, size_t alignment);
-void large_free(Segment* segment);
-size_t large_usable_size(const Segment* segment, const void* p);
+// ---- shared with large objects (large.cpp) ----
 
-// Gauge helpers shared with large objects.
+// A fresh segment (magic and mapping size set), counted in segments_mapped and, until its
+// first use calls segment_unretain, as an empty retained one; nullptr when the OS refuses.
+// segment_unmap gives it back, counted in segments_unmapped.
+Segment* segment_map();
+void segment_unmap(Segment* segment);
+// Empty segments stay mapped, their memory decommitted after the purge delay like any free
+// page, up to the retain limit: mapping and unmapping address space on every wave of frees
+// costs more than any fast path saves. segment_retain: a segment just became empty; true
+// means keep it. segment_unretain: a kept one is in use again.
+bool segment_retain();
+void segment_unretain();
+
 void committed_add(uint64_t bytes);
 void committed_sub(uint64_t bytes);
 

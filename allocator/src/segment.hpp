@@ -1,6 +1,6 @@
-// Segments: aligned OS reservations carved into pages of one size (small or medium), or
-// holding one large object. Masking a pointer finds the segment; a shift finds the page, so
-// there is no per-object header and no lookup table.
+// Segments: aligned OS reservations carved into pages of one size (small or medium), into
+// spans of 64 KiB slots for large objects, or holding one huge object. Masking a pointer finds the
+// segment; a shift finds the page, so there is no per-object header and no lookup table.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 
 namespace hakmem {
 
-enum class SegmentKind : uint8_t { kSmallPages = 0, kMediumPages = 1, kLarge = 2 };
+enum class SegmentKind : uint8_t { kSmallPages = 0, kMediumPages = 1, kSpans = 2, kHuge = 3 };
 inline constexpr uint32_t kSegmentMagic = 0x48414b4d;                               // "HAKM"
 inline constexpr size_t kSmallPagesPerSegment = kSegmentSize >> kSmallPageShift;    // 64
 inline constexpr size_t kMediumPagesPerSegment = kSegmentSize >> kMediumPageShift;  // 8
@@ -22,9 +22,14 @@ struct Segment {
   uint8_t page_shift;
   uint16_t page_count;  // including page 0, which holds this header
   size_t mapping_size;  // bytes mapped from this header on
-  void* large_block;    // large segments: the object
+  void* huge_block;     // huge segments: the object
   // Page allocator bookkeeping (under its lock).
   alignas(64) uint32_t pages_in_use;
+  // Span segments (under the large-object lock): one bit per slot, slot 0 being the header.
+  uint64_t slots_used;
+  uint64_t slots_committed;  // backed: used, or freed and not purged yet
+  Segment* span_next;        // list of span segments with a free slot
+  Segment* span_prev;
   Page pages[1];  // page_count entries for page segments
 
   HAK_INLINE Page* page_of(const void* p) {
@@ -48,6 +53,10 @@ HAK_INLINE Segment* segment_of(const void* p) {
 // Bytes of page 0 that the header and its page descriptors really use (and commit).
 HAK_INLINE size_t segment_header_size(size_t page_count) {
   return align_up(sizeof(Segment) + (page_count - 1) * sizeof(Page), kOsPageSize);
+}
+
+HAK_INLINE bool is_large_segment(const Segment* segment) {
+  return segment->kind >= SegmentKind::kSpans;
 }
 
 }  // namespace hakmem

@@ -1,8 +1,8 @@
-// Size classes: 16-byte steps to 128 bytes, then four classes per power of two to 32 KiB
+// Size classes: 16-byte steps to 128 bytes, then four classes per power of two to 128 KiB
 // (at most 25% internal waste, 12.5% on average). Fewer classes mean fewer active pages per
 // thread, so each page gets more of the thread's frees back while they are still in cache
 // (Larson ran faster in less memory than with 16-byte steps to 512 B). Every
-// power of two from 16 to 32 KiB is a class, which is what aligned allocation relies on.
+// power of two from 16 to 128 KiB is a class, which is what aligned allocation relies on.
 #pragma once
 
 #include <array>
@@ -14,11 +14,11 @@
 namespace hakmem {
 
 inline constexpr size_t kStepClasses = 8;  // 16 .. 128 by 16
-inline constexpr size_t kClassCount = 40;  // then 160 .. 32768, four per power of two
+inline constexpr size_t kClassCount = 48;  // then 160 .. 131072, four per power of two
 
 constexpr size_t class_to_size_slow(size_t cls) {
   if (cls < kStepClasses) return (cls + 1) * 16;
-  size_t k = cls - kStepClasses;  // 0..31
+  size_t k = cls - kStepClasses;  // 0..39
   size_t pow = size_t{128} << (k / 4);
   return pow + (k % 4 + 1) * (pow / 4);
 }

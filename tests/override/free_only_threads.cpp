@@ -21,7 +21,7 @@ struct Work {
 };
 
 size_t size_for(int i) {
-  if (i % 5000 == 0) return 100000 + static_cast<size_t>(i);  // a large object now and then
+  if (i % 5000 == 0) return 200000 + static_cast<size_t>(i);  // a large object now and then
   return 1 + static_cast<size_t>(i * 37) % 4000;
 }
 

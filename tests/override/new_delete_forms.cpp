@@ -79,7 +79,8 @@ void throwing_handler() {
 
 void test_forms() {
   const std::nothrow_t& nt = std::nothrow;
-  for (size_t size : {size_t{0}, size_t{24}, size_t{3000}, size_t{40000}, size_t{3} << 20}) {
+  for (size_t size : {size_t{0}, size_t{24}, size_t{3000}, size_t{40000}, size_t{400000},
+                      size_t{3} << 20}) {
     round_trip(
         "new", size, 16, [&] { return ::operator new(size); },
         [](void* p) { ::operator delete(p); });

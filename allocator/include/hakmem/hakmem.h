@@ -59,6 +59,7 @@ int hak_route_parse(const char* text, hak_route* out);
  *   idle_threshold_us  owner idle time before its pages may be adopted (0..10000000)
  *   adoption_threshold adoptable pages of a class needed before adopting (0..1000000)
  *   min_remote_count   remote frees a page needs before it may be adopted (0..65536)
+ *   retain_mb          MiB of empty segments kept mapped for reuse, decommitted (0..1048576)
  * Each is also read at start from HAKMEM_<NAME IN UPPER CASE>, e.g. HAKMEM_PURGE_DELAY_MS. */
 size_t hak_option_count(void);
 /* NULL when index is out of range. */
@@ -84,8 +85,10 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(mallocs, "allocations served")                                                        \
   X(frees_local, "frees by the owning heap")                                              \
   X(frees_remote, "frees pushed to another heap's page (cross-thread)")                   \
-  X(large_allocs, "allocations above the largest size class (direct mappings)")           \
+  X(large_allocs, "allocations above the largest size class (128 KiB)")                   \
   X(large_frees, "frees of large allocations")                                            \
+  X(large_reused, "large allocations served from segments already mapped")                \
+  X(large_slots_purged, "free 64 KiB slots of large objects returned to the OS")          \
   X(pending_enqueued, "pages queued to their home heap on the 0->1 edge of remote frees") \
   X(pending_drained, "pages taken from a pending queue")                                  \
   X(drain_attempts, "remote-free stacks examined (pending, active, partial)")             \
@@ -110,6 +113,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(pages_purged, "empty pages returned to the OS (madvise)")                             \
   X(segments_mapped, "segments mapped")                                                   \
   X(segments_unmapped, "segments unmapped")                                               \
+  X(os_failures, "mmap, munmap or madvise calls the OS refused")                          \
   X(heaps_created, "thread heaps created")                                                \
   X(heaps_reused, "thread heaps handed to a new thread from the pool")                    \
   X(bytes_in_use, "bytes of live allocations (block sizes)")                              \
@@ -117,7 +121,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(bytes_committed, "bytes of pages, metadata and large mappings currently committed")   \
   X(bytes_committed_peak, "highest bytes_committed")
 
-#define HAK_COUNTERS_VERSION 2
+#define HAK_COUNTERS_VERSION 3
 
 typedef struct hak_counters {
   uint32_t version; /* HAK_COUNTERS_VERSION */
