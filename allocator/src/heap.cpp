@@ -80,6 +80,14 @@ uint32_t Heap::collect(Page* page, uintptr_t word) {
   if (list == nullptr) return 0;
   uint32_t n = xthread_count(word);
   HAK_ASSERT(n > 0 && page->used >= n);
+  if (page->used == n) {
+    // Every block came back: carve the page afresh rather than walk a list whose blocks
+    // other cores freed last (a cache miss per allocation); carving only writes.
+    page->free = nullptr;
+    page->capacity = 0;
+    page->used = 0;
+    return n;
+  }
   if (page->free != nullptr) {
     Block* tail = list;
     while (tail->next != nullptr) tail = tail->next;
