@@ -177,6 +177,7 @@ void* hak_aligned_alloc(size_t alignment, size_t size) {
 }
 
 void hak_collect(int force) {
+  if (Heap* heap = t_heap) heap->flush_remote();
   uint64_t now = os::now_ns();
   Purge how = force != 0 ? Purge::kAll : Purge::kExpired;
   page_purge(now, how);

@@ -496,6 +496,7 @@ void* Heap::alloc_slow(size_t cls) {
   if (active->capacity < active->reserved) return extend_and_alloc(active);
 
   slow_epoch.store(slow_epoch.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  flush_remote();  // what this thread holds of others' pages may be what they wait for
   if (--purge_countdown == 0) {
     purge_countdown = 64;  // a clock read is dear next to a slow path; page frees check too
     uint64_t now = os::now_ns();
@@ -524,31 +525,56 @@ void* Heap::alloc_slow(size_t cls) {
   return page->free != nullptr ? alloc(cls) : extend_and_alloc(page);
 }
 
-// A free into a page this thread does not own. The push that finds the page DETACHED turns
-// it QUEUED in the same CAS: that is the 0->1 edge, and exactly one pusher sees it.
-// Everything read from the page happens before the push: once our block is on the stack the
-// owner may collect it, empty the page and hand it to another class. Only the edge pusher
-// may touch the page afterwards, because a QUEUED page nobody has queued yet cannot be
-// claimed.
+// A free into a page this thread does not own: held in the page's chain (see RemoteChain).
+// The fallback heap serves many threads at once, so it pushes at once.
 void Heap::free_remote(Page* page, Block* block) {
-  size_t cls = page->size_class;
   HAK_ASSERT((reinterpret_cast<uintptr_t>(block) & ~kListMask) == 0);  // fits the word
+  bump(counters.frees_remote[page->size_class]);
+  if (HAK_UNLIKELY(this == &g_fallback_heap)) return push_remote(page, block, block, 1);
+  RemoteChain& chain = remote[(reinterpret_cast<uintptr_t>(page) / sizeof(Page)) % kRemoteChains];
+  if (chain.page == page) {
+    block->next = chain.head;
+    chain.head = block;
+    if (++chain.count >= kRemoteChainMax) {
+      push_remote(page, chain.head, chain.tail, chain.count);
+      chain.page = nullptr;
+    }
+    return;
+  }
+  if (chain.page != nullptr) push_remote(chain.page, chain.head, chain.tail, chain.count);
+  block->next = nullptr;
+  chain = RemoteChain{page, block, block, 1};
+}
+
+void Heap::flush_remote() {
+  for (RemoteChain& chain : remote) {
+    if (chain.page == nullptr) continue;
+    push_remote(chain.page, chain.head, chain.tail, chain.count);
+    chain.page = nullptr;
+  }
+}
+
+// The push that finds the page DETACHED turns it QUEUED in the same CAS: that is the 0->1
+// edge, and exactly one pusher sees it. Everything read from the page happens before the
+// push: once the blocks are on the stack the owner may collect them, empty the page and hand
+// it to another class. Only the edge pusher may touch the page afterwards, because a QUEUED
+// page nobody has queued yet cannot be claimed.
+void Heap::push_remote(Page* page, Block* head, Block* tail, uint32_t count) {
+  size_t cls = page->size_class;
   uintptr_t word = page->xthread.load(std::memory_order_relaxed);
   uintptr_t state;
   do {
-    block->next = xthread_list(word);
+    tail->next = xthread_list(word);
     state = xthread_state(word);
     uintptr_t next_state = state == kDetached ? kQueued : state;
-    if (page->xthread.compare_exchange_weak(word, xthread_push(word, block, next_state),
+    if (page->xthread.compare_exchange_weak(word, xthread_push(word, head, count, next_state),
                                             std::memory_order_acq_rel, std::memory_order_relaxed)) {
       break;
     }
   } while (true);
-  bump(counters.frees_remote[cls]);
   if (state != kDetached) return;
   // The edge: queue the page to its home (alive or exited: homes are never freed).
-  uint64_t window_ns = static_cast<uint64_t>(option(kOptRfrWindowUs)) * 1000;
-  page->rfr_deadline_ns.store(os::now_ns() + window_ns, std::memory_order_relaxed);
+  page->rfr_deadline_ns.store(os::now_ns() + rfr_window_ns(), std::memory_order_relaxed);
   Heap* home = page->heap.load(std::memory_order_relaxed);
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
   if (home->pending[cls].push(page)) g_masks.set_ready(cls, home->index);
@@ -611,6 +637,7 @@ void Heap::release_or_publish(Page* list) {
 }
 
 void Heap::abandon() {
+  flush_remote();
   for (size_t cls = 0; cls < kClassCount; ++cls) {
     // What is queued comes back first, so that pages that emptied meanwhile are released.
     Page* owned = claim_all_pending(this, cls, nullptr);

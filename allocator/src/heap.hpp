@@ -28,6 +28,19 @@ struct ClassQueue {
   std::atomic<uint32_t> partial_count{0};  // read by adopters (Route P's partial gate)
 };
 
+// Remote frees wait in the freeing heap, one chain per destination page, and reach the page
+// in one CAS: a locked instruction per free would wait for the store into the freed block (a
+// cache miss, since another core wrote it last) before the next free could start. A held
+// block keeps its page's used count up, so the page cannot be recycled under the chain.
+struct RemoteChain {
+  Page* page = nullptr;  // nullptr: the slot is empty
+  Block* head = nullptr;
+  Block* tail = nullptr;
+  uint32_t count = 0;
+};
+inline constexpr size_t kRemoteChains = 16;      // direct-mapped by page
+inline constexpr uint32_t kRemoteChainMax = 64;  // blocks held per page before a flush
+
 struct Heap {
   // direct[slot] == classes[size_to_class(slot * 16)].active, kept so by set_active: the
   // commonest mallocs find their page in one load (no class computation, as in mimalloc).
@@ -40,6 +53,7 @@ struct Heap {
   std::atomic<uint64_t> slow_epoch{0};
   alignas(64) std::atomic<uint64_t> seen_epoch{0};  // written by adopters: own cache line
   std::atomic<uint64_t> seen_epoch_ns{0};
+  RemoteChain remote[kRemoteChains];         // owner-only
   alignas(64) uint32_t purge_countdown = 1;  // slow paths until the next purge check
   uint32_t victim_cursor = 0;                // spreads adoptions over victims
   std::atomic<bool> dead{false};             // thread exited; pages are orphans until reuse
@@ -88,6 +102,8 @@ struct Heap {
   void* alloc_slow(size_t cls);
   void page_became_empty(Page* page);
   void free_remote(Page* page, Block* block);
+  // Pushes every held chain to its page (slow paths, thread exit).
+  void flush_remote();
   // Takes back a retired (DETACHED) page of this heap; false if a remote free queued it first.
   bool reclaim(Page* page);
   // Thread exit: return empty pages, publish the rest as orphans.
@@ -114,6 +130,7 @@ struct Heap {
   Page* reclaim_empty_queued(bool medium);
   void release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want);
   void publish(Page* page);
+  void push_remote(Page* page, Block* head, Block* tail, uint32_t count);
   Page* claim_all_pending(Heap* owner, size_t cls, Page* list);
   void release_or_publish(Page* list);
   void* extend_and_alloc(Page* page);

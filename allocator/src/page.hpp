@@ -85,9 +85,10 @@ HAK_INLINE uintptr_t xthread_state(uintptr_t word) {
 HAK_INLINE uint32_t xthread_count(uintptr_t word) {
   return static_cast<uint32_t>(word >> kCountShift);
 }
-// The word after pushing `block` onto `word`'s stack and moving to `state`.
-HAK_INLINE uintptr_t xthread_push(uintptr_t word, Block* block, uintptr_t state) {
-  return ((word >> kCountShift) + 1) << kCountShift | reinterpret_cast<uintptr_t>(block) | state;
+// The word after pushing a chain of `count` blocks starting at `head` onto `word`'s stack
+// and moving to `state`.
+HAK_INLINE uintptr_t xthread_push(uintptr_t word, Block* head, uint32_t count, uintptr_t state) {
+  return ((word >> kCountShift) + count) << kCountShift | reinterpret_cast<uintptr_t>(head) | state;
 }
 HAK_INLINE uintptr_t xthread_with_state(uintptr_t word, uintptr_t state) {
   return (word & ~uintptr_t{kStateMask}) | state;

@@ -56,7 +56,9 @@ struct ScopedGates {
         o1("rfr_window_us", g.rfr_window_us),
         o2("idle_threshold_us", g.idle_threshold_us),
         o3("adoption_threshold", g.adoption_threshold),
-        o4("min_remote_count", g.min_remote_count) {}
+        o4("min_remote_count", g.min_remote_count) {
+    hak_collect(0);  // blocks this thread freed earlier reach their pages first
+  }
   ScopedRoute r;
   ScopedOption o1, o2, o3, o4;
 };

@@ -29,8 +29,10 @@ void* hak_realloc(void* p, size_t size);
 void* hak_aligned_alloc(size_t alignment, size_t size);
 /* Bytes usable at p (>= the size asked for); 0 for NULL. */
 size_t hak_usable_size(const void* p);
-/* Returns expired empty pages to the OS now (force=1: every empty page, not only expired
- * ones). The allocator also does this by itself on its slow paths. */
+/* Hands the calling thread's held cross-thread frees to their pages (a thread holds at most
+ * 16 x 64 of them, until its next slow-path allocation, exit or this call), then returns
+ * expired empty pages to the OS now (force=1: every empty page, not only expired ones). The
+ * allocator also does both by itself on its slow paths. */
 void hak_collect(int force);
 
 /* ---- route: the slow-path policy -------------------------------------------------------- */
