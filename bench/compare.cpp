@@ -5,11 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <map>
-#include <vector>
+#include <exception>
+#include <optional>
 
-#include "alloc_api.hpp"
-#include "hakmem/hakmem.h"
+#include "preload.hpp"
 #include "run_report.hpp"
 
 namespace hakmem::bench {
@@ -18,12 +17,17 @@ namespace {
 
 struct Config {
   std::string alloc;
-  std::string route;
-  std::string label() const { return route.empty() ? alloc : alloc + " " + route; }
+  std::string route;  // asked of hakmem; "" keeps its default (HAKMEM_ROUTE, else P)
+  std::vector<RunReport> runs;
+  // The route the runs reported, so the default route is named too.
+  std::string label() const {
+    std::string r = runs.empty() ? route : runs.front().route;
+    return r.empty() ? alloc : alloc + " " + r;
+  }
 };
 
-// Runs argv, returns its exit status and stdout.
-int run_capture(const std::vector<std::string>& args, std::string* out) {
+// Runs this binary with `args` on the configuration's allocator; its exit status and stdout.
+int run_child(const Config& c, const std::vector<std::string>& args, std::string* out) {
   int fds[2];
   if (pipe(fds) != 0) return -1;
   pid_t pid = fork();
@@ -31,6 +35,11 @@ int run_capture(const std::vector<std::string>& args, std::string* out) {
     dup2(fds[1], 1);
     close(fds[0]);
     close(fds[1]);
+    std::string why;
+    if (!set_alloc_env(c.alloc, c.route, &why)) {
+      fmt::print(stderr, "hakmem-bench: {}\n", why);
+      _exit(2);
+    }
     std::vector<char*> cargs;
     for (const auto& a : args) cargs.push_back(const_cast<char*>(a.c_str()));
     cargs.push_back(nullptr);
@@ -53,14 +62,16 @@ std::vector<std::string> base_args(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--compare" || a == "--compare-routes" || a == "--json") continue;
-    if (a == "--reps" || a == "--alloc" || a == "--route") {
-      ++i;
-      continue;
+    bool with_value = false;
+    for (const char* opt : {"--reps", "--alloc", "--allocs", "--route"}) {
+      if (a == opt) {
+        with_value = true;
+        ++i;
+      } else if (a.rfind(std::string(opt) + "=", 0) == 0) {
+        with_value = true;
+      }
     }
-    if (a.rfind("--reps=", 0) == 0 || a.rfind("--alloc=", 0) == 0 || a.rfind("--route=", 0) == 0) {
-      continue;
-    }
-    args.push_back(a);
+    if (!with_value) args.push_back(a);
   }
   return args;
 }
@@ -80,99 +91,156 @@ Stat stat_of(std::vector<double> v) {
   return s;
 }
 
+template <class F>
+Stat stat_of(const Config& c, F field) {
+  std::vector<double> v;
+  for (const RunReport& r : c.runs) v.push_back(field(r));
+  return stat_of(std::move(v));
+}
+
+double ops(const RunReport& r) {
+  return r.ops_per_sec / 1e6;
+}
+double rss(const RunReport& r) {
+  return r.peak_rss / 1048576.0;
+}
 double counter(const RunReport& r, const char* name) {
   auto it = r.counters.find(name);
   return it == r.counters.end() ? 0.0 : static_cast<double>(it->second);
+}
+
+// The configuration a ratio is taken against, with its median.
+struct Reference {
+  const Config* config = nullptr;
+  double value = 0;
+  std::string ratio(double v) const {
+    return config != nullptr && value > 0 ? fmt::format("{:.2f}", v / value) : "-";
+  }
+};
+
+// Among `configs` accepted by `keep`, the one whose median of `field` is best.
+template <class Keep, class Field>
+Reference best(const std::vector<Config>& configs, Keep keep, Field field, bool highest) {
+  Reference ref;
+  for (const Config& c : configs) {
+    if (c.runs.empty() || !keep(c)) continue;
+    double v = stat_of(c, field).median;
+    if (ref.config == nullptr || (highest ? v > ref.value : v < ref.value)) ref = {&c, v};
+  }
+  return ref;
+}
+
+std::vector<Config> configs_for(const std::string& route, const CompareOptions& options) {
+  std::vector<Config> configs;
+  if (options.routes_mode) {
+    for (const char* r : {"S", "P", "CDA"}) configs.push_back({"hakmem", r, {}});
+    return configs;
+  }
+  std::vector<std::string> skipped;
+  std::vector<std::string> names = available_alloc_names(&skipped);
+  if (!options.allocs.empty()) {
+    names.clear();
+    skipped.clear();
+    for (const auto& n : options.allocs) names.push_back(n);  // a missing one fails its runs
+  }
+  for (const auto& name : names) configs.push_back({name, name == "hakmem" ? route : "", {}});
+  for (const auto& note : skipped) fmt::print("note: skipping {}\n", note);
+  return configs;
+}
+
+void print_table(const std::vector<Config>& configs, bool routes_mode) {
+  auto by_name = [&](const std::string& label) {
+    return [label](const Config& c) { return c.label() == label; };
+  };
+  auto peer = [](const Config& c) { return c.alloc != "hakmem"; };
+  std::string ref_name = routes_mode ? "hakmem S" : "system";
+  Reference ref_ops = best(configs, by_name(ref_name), ops, true);
+  Reference ref_rss = best(configs, by_name(ref_name), rss, false);
+  Reference best_ops = best(configs, peer, ops, true);
+  Reference low_rss = best(configs, peer, rss, false);
+  bool peers = !routes_mode && best_ops.config != nullptr;
+  if (peers) {
+    fmt::print("\nbest peer: {} ({:.2f} M ops/s); lowest peak RSS of a peer: {} ({:.1f} MiB)\n",
+               best_ops.config->label(), best_ops.value, low_rss.config->label(), low_rss.value);
+  }
+  fmt::print(
+      "\n| config | M ops/s median (min-max) | x {} |{} peak RSS MiB median (min-max) | x {} |{}"
+      " wall s median (min-max) | bad blocks | peak committed MiB | page reuse | new pages |"
+      " pending enq/drained | drain att/succ | adoptions |\n",
+      ref_name, peers ? " x best peer |" : "", ref_name, peers ? " x lowest peer |" : "");
+  fmt::print("|---|---|---|{}---|---|{}---|---|---|---|---|---|---|---|\n", peers ? "---|" : "",
+             peers ? "---|" : "");
+  for (const Config& c : configs) {
+    if (c.runs.empty()) continue;
+    Stat so = stat_of(c, ops), sr = stat_of(c, rss);
+    Stat sw = stat_of(c, [](const RunReport& r) { return r.wall_seconds; });
+    double bad = 0;
+    for (const RunReport& r : c.runs) bad += static_cast<double>(r.bad_blocks);
+    auto med = [&](const char* name) {
+      return stat_of(c, [name](const RunReport& r) { return counter(r, name); }).median;
+    };
+    auto peer_cell = [&](const Reference& ref, double v) {
+      return peers ? fmt::format(" {} |", ref.ratio(v)) : std::string();
+    };
+    bool hak = c.alloc == "hakmem";
+    auto hk = [hak](std::string s) { return hak ? s : std::string("-"); };
+    fmt::print(
+        "| {} | {:.2f} ({:.2f}-{:.2f}) | {} |{} {:.1f} ({:.1f}-{:.1f}) | {} |{} {:.2f} "
+        "({:.2f}-{:.2f}) "
+        "| {:.0f} | {} | {} | {} | {} | {} | {} |\n",
+        c.label(), so.median, so.min, so.max, ref_ops.ratio(so.median),
+        peer_cell(best_ops, so.median), sr.median, sr.min, sr.max, ref_rss.ratio(sr.median),
+        peer_cell(low_rss, sr.median), sw.median, sw.min, sw.max, bad,
+        hk(fmt::format("{:.1f}", med("bytes_committed_peak") / 1048576.0)),
+        hk(fmt::format(
+            "{:.1f}%",
+            stat_of(c, [](const RunReport& r) { return r.page_reuse_rate; }).median * 100)),
+        hk(fmt::format("{:.0f}", med("new_pages"))),
+        hk(fmt::format("{:.0f}/{:.0f}", med("pending_enqueued"), med("pending_drained"))),
+        hk(fmt::format("{:.0f}/{:.0f}", med("drain_attempts"), med("drain_successes"))),
+        hk(fmt::format("{:.0f}", med("pages_adopted"))));
+  }
 }
 
 }  // namespace
 
 int run_compare(int argc, char** argv, const std::string& bench, const std::string& route,
                 const CompareOptions& options) {
-  std::vector<Config> configs;
-  if (options.routes_mode) {
-    for (const char* r : {"S", "P", "CDA"}) configs.push_back({"hakmem", r});
-  } else {
-    std::vector<std::string> skipped;
-    for (const auto& name : available_alloc_names(&skipped)) {
-      configs.push_back(
-          {name, name == "hakmem" ? (route.empty() ? hak_route_name(hak_get_route()) : route) : ""});
-    }
-    for (const auto& note : skipped) fmt::print("note: skipping {}\n", note);
-  }
+  std::vector<Config> configs = configs_for(route, options);
   std::vector<std::string> base = base_args(argc, argv);
-  std::map<std::string, std::vector<RunReport>> runs;
   int failures = 0;
   long nproc = sysconf(_SC_NPROCESSORS_ONLN);
-  fmt::print("{} --compare{}: {} configurations x {} reps, interleaved, on {} cores\n", bench,
-             options.routes_mode ? "-routes" : "", configs.size(), options.reps, nproc);
+  fmt::print(
+      "{} --compare{}: {} configurations x {} reps, interleaved, each in its own process with "
+      "its allocator preloaded, on {} cores\n",
+      bench, options.routes_mode ? "-routes" : "", configs.size(), options.reps, nproc);
   for (int rep = 0; rep < options.reps; ++rep) {
-    for (const Config& c : configs) {
+    for (Config& c : configs) {
       std::vector<std::string> args = base;
       args.insert(args.end(), {"--alloc", c.alloc, "--json"});
-      if (!c.route.empty()) args.insert(args.end(), {"--route", c.route});
       std::string out;
-      int rc = run_capture(args, &out);
-      if (rc != 0 || out.empty()) {
+      int rc = run_child(c, args, &out);
+      std::optional<RunReport> r;
+      try {
+        if (!out.empty()) r = report_from_json(out);
+      } catch (const std::exception&) {
+      }
+      if (rc != 0) ++failures;
+      if (!r) {
         fmt::print(stderr, "  {} rep {}: run failed (exit {})\n", c.label(), rep + 1, rc);
-        ++failures;
         continue;
       }
-      RunReport r = report_from_json(out);
-      fmt::print(stderr, "  rep {}/{} {:<12} {:8.2f} M ops/s  peak RSS {:7.1f} MiB\n", rep + 1,
-                 options.reps, c.label(), r.ops_per_sec / 1e6, r.peak_rss / 1048576.0);
-      runs[c.label()].push_back(std::move(r));
+      // A run with bad blocks exits 1 but still reports; its row shows them.
+      fmt::print(stderr,
+                 "  rep {}/{} {:<12} {:8.2f} M ops/s  wall {:6.2f} s  peak RSS {:7.1f} MiB{}\n",
+                 rep + 1, options.reps,
+                 r->route.empty() ? c.alloc : fmt::format("{} {}", c.alloc, r->route), ops(*r),
+                 r->wall_seconds, rss(*r),
+                 r->bad_blocks ? fmt::format("  {} BAD BLOCKS", r->bad_blocks) : "");
+      c.runs.push_back(std::move(*r));
     }
   }
-  const std::string ref = options.routes_mode ? "hakmem S" : "system";
-  double ref_ops = 0, ref_rss = 0;
-  if (runs.count(ref)) {
-    std::vector<double> o, m;
-    for (auto& r : runs[ref]) {
-      o.push_back(r.ops_per_sec);
-      m.push_back(static_cast<double>(r.peak_rss));
-    }
-    ref_ops = stat_of(o).median;
-    ref_rss = stat_of(m).median;
-  }
-  fmt::print(
-      "\n| config | M ops/s median (min-max) | x {} | peak RSS MiB median (min-max) | x {} |"
-      " peak committed MiB | page reuse | new pages | pending enq/drained | drain att/succ | "
-      "adoptions | wall/requested s |\n",
-      ref, ref);
-  fmt::print("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-  for (const Config& c : configs) {
-    auto& rs = runs[c.label()];
-    if (rs.empty()) continue;
-    std::vector<double> ops, rss, committed, reuse, newp, enq, drn, att, suc, adopt, wall;
-    for (auto& r : rs) {
-      ops.push_back(r.ops_per_sec / 1e6);
-      rss.push_back(r.peak_rss / 1048576.0);
-      committed.push_back(counter(r, "bytes_committed_peak") / 1048576.0);
-      reuse.push_back(r.page_reuse_rate);
-      newp.push_back(counter(r, "new_pages"));
-      enq.push_back(counter(r, "pending_enqueued"));
-      drn.push_back(counter(r, "pending_drained"));
-      att.push_back(counter(r, "drain_attempts"));
-      suc.push_back(counter(r, "drain_successes"));
-      adopt.push_back(counter(r, "pages_adopted"));
-      wall.push_back(r.wall_seconds);
-    }
-    Stat so = stat_of(ops), sr = stat_of(rss);
-    bool hak = c.alloc == "hakmem";
-    auto med = [](const std::vector<double>& v) { return stat_of(v).median; };
-    fmt::print(
-        "| {} | {:.2f} ({:.2f}-{:.2f}) | {:.2f} | {:.1f} ({:.1f}-{:.1f}) | {:.2f} | {} | {} | {} | "
-        "{} | {} | {} | {:.2f}/{:.2f} |\n",
-        c.label(), so.median, so.min, so.max, ref_ops > 0 ? so.median * 1e6 / ref_ops : 0,
-        sr.median, sr.min, sr.max, ref_rss > 0 ? sr.median * 1048576.0 / ref_rss : 0,
-        hak ? fmt::format("{:.1f}", med(committed)) : "-",
-        hak ? fmt::format("{:.1f}%", med(reuse) * 100) : "-",
-        hak ? fmt::format("{:.0f}", med(newp)) : "-",
-        hak ? fmt::format("{:.0f}/{:.0f}", med(enq), med(drn)) : "-",
-        hak ? fmt::format("{:.0f}/{:.0f}", med(att), med(suc)) : "-",
-        hak ? fmt::format("{:.0f}", med(adopt)) : "-", med(wall), rs.front().requested_seconds);
-  }
+  print_table(configs, options.routes_mode);
   return failures == 0 ? 0 : 1;
 }
 

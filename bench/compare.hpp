@@ -1,15 +1,18 @@
 // Side-by-side comparison: re-runs this binary once per configuration and repetition,
-// interleaved (A B C A B C ...), each in a fresh process so RSS is per run, then prints
-// medians with min-max and ratios against a reference configuration.
+// interleaved (A B C A B C ...), each in a fresh process with its allocator preloaded (so
+// peak RSS is per run), then prints medians with min-max and ratios against the system
+// malloc and the best peer (or, for routes, against Route S).
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace hakmem::bench {
 
 struct CompareOptions {
-  bool allocs_mode = false;  // every allocator, hakmem with the given route
-  bool routes_mode = false;  // hakmem S, P, CDA
+  bool allocs_mode = false;         // every allocator, hakmem with the given route
+  bool routes_mode = false;         // hakmem S, P, CDA
+  std::vector<std::string> allocs;  // allocators to compare; empty: every installed one
   int reps = 3;
   bool any() const { return allocs_mode || routes_mode; }
 };

@@ -3,23 +3,16 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "block.hpp"
+
 namespace hakmem::bench {
 
 namespace {
-
-// Park-Miller style generator, as small and deterministic as the original's.
-struct Rng {
-  uint64_t state;
-  uint32_t next() {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<uint32_t>(state >> 33);
-  }
-};
 
 struct Slot {
   char* block = nullptr;
@@ -28,7 +21,6 @@ struct Slot {
 
 struct Shared {
   const LarsonParams* params;
-  const AllocApi* alloc;
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> ops{0};
   std::atomic<uint64_t> bad{0};
@@ -48,30 +40,20 @@ struct Lane {
   Rng rng;
 };
 
-// Each block starts with a 64-bit tag naming its slot and size, written after malloc and
-// checked before free: a block handed out twice, or lost and reused, shows up as a wrong
-// tag. Like the original benchmark, only the block's first bytes are touched.
-inline uint64_t tag_of(const Slot& s, const void* slot_addr) {
-  return (static_cast<uint64_t>(s.size) << 40) ^ reinterpret_cast<uintptr_t>(slot_addr);
-}
-
-void fill(Slot& s, const AllocApi& a, uint32_t size) {
-  s.block = static_cast<char*>(a.malloc(size));
+// Each block is tagged with its slot and size (block.hpp).
+void fill(Slot& s, uint32_t size) {
+  s.block = static_cast<char*>(checked_malloc(size));
   s.size = size;
-  uint64_t tag = tag_of(s, &s);
-  memcpy(s.block, &tag, size < 8 ? size : 8);
+  tag_block(s.block, &s, size);
 }
 
 bool intact(const Slot& s) {
-  uint64_t tag = tag_of(s, &s), seen = 0;
-  memcpy(&seen, s.block, s.size < 8 ? s.size : 8);
-  return s.size >= 8 ? seen == tag : memcmp(&seen, &tag, s.size) == 0;
+  return block_intact(s.block, &s, s.size);
 }
 
 void lane_main(Lane lane) {
   Shared& sh = *lane.shared;
   const LarsonParams& p = *sh.params;
-  const AllocApi& a = *sh.alloc;
   uint32_t range = p.max_size - p.min_size + 1;
   uint64_t steps = static_cast<uint64_t>(p.rounds) * p.chunks;
   uint64_t done = 0, bad = 0;
@@ -79,8 +61,8 @@ void lane_main(Lane lane) {
     std::vector<Slot>& slots = *lane.slots;
     Slot& s = slots[lane.rng.next() % slots.size()];
     if (!intact(s)) ++bad;
-    a.free(s.block);
-    fill(s, a, p.min_size + lane.rng.next() % range);
+    free(s.block);
+    fill(s, p.min_size + lane.rng.next() % range);
     if ((done & 1023) == 0 && sh.stop.load(std::memory_order_relaxed)) break;
     if (p.exchange != 0 && done % p.exchange == p.exchange - 1) {
       std::lock_guard<std::mutex> lock(sh.mailbox_mu);
@@ -101,10 +83,9 @@ void lane_main(Lane lane) {
 
 }  // namespace
 
-LarsonResult run_larson(const LarsonParams& p, const AllocApi& alloc) {
+LarsonResult run_larson(const LarsonParams& p) {
   Shared sh;
   sh.params = &p;
-  sh.alloc = &alloc;
   // With --exchange, one spare array waits in the mailbox.
   size_t spare = p.exchange != 0 ? 1 : 0;
   std::vector<std::vector<Slot>> arrays(p.threads + spare, std::vector<Slot>(p.chunks));
@@ -113,7 +94,7 @@ LarsonResult run_larson(const LarsonParams& p, const AllocApi& alloc) {
   uint32_t range = p.max_size - p.min_size + 1;
   // Warm-up by the main thread: the first frees of every worker are cross-thread.
   for (auto& arr : arrays) {
-    for (Slot& s : arr) fill(s, alloc, p.min_size + warm.next() % range);
+    for (Slot& s : arr) fill(s, p.min_size + warm.next() % range);
   }
   sh.live = static_cast<int>(p.threads);
   auto start = std::chrono::steady_clock::now();
@@ -134,7 +115,7 @@ LarsonResult run_larson(const LarsonParams& p, const AllocApi& alloc) {
   r.seconds = std::chrono::duration<double>(end - start).count();
   r.bad_blocks = sh.bad.load();
   for (auto& arr : arrays) {
-    for (Slot& s : arr) alloc.free(s.block);
+    for (Slot& s : arr) free(s.block);
   }
   return r;
 }

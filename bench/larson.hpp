@@ -7,8 +7,6 @@
 
 #include <cstdint>
 
-#include "alloc_api.hpp"
-
 namespace hakmem::bench {
 
 struct LarsonParams {
@@ -29,6 +27,6 @@ struct LarsonResult {
   uint64_t bad_blocks = 0;  // blocks whose contents did not survive (must be 0)
 };
 
-LarsonResult run_larson(const LarsonParams& params, const AllocApi& alloc);
+LarsonResult run_larson(const LarsonParams& params);
 
 }  // namespace hakmem::bench

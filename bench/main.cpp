@@ -1,19 +1,19 @@
-// hakmem-bench: allocator benchmarks. A run measures one allocator in this process;
-// --compare runs every allocator (or --compare-routes every hakmem route) in child
-// processes, interleaved, so peak RSS is per run and noise spreads evenly, and prints
-// medians and ratios.
+// hakmem-bench: allocator benchmarks. A run measures one allocator: it re-executes itself with
+// that allocator preloaded (preload.hpp), and the workload calls plain malloc and free.
+// --compare runs every allocator (or --compare-routes every hakmem route) in child processes,
+// interleaved, so peak RSS is per run and noise spreads evenly, and prints medians and ratios.
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <functional>
 
-#include "alloc_api.hpp"
 #include "compare.hpp"
-#include "hakmem/hakmem.h"
 #include "larson.hpp"
+#include "preload.hpp"
 #include "producer_consumer.hpp"
 #include "rocksdb_bench.hpp"
 #include "run_report.hpp"
@@ -29,70 +29,84 @@ struct Common {
   CompareOptions compare;
 };
 
+[[noreturn]] void fail(const std::string& why) {
+  fmt::print(stderr, "hakmem-bench: {}\n", why);
+  std::exit(2);
+}
+
 void add_common(CLI::App* cmd, Common& c) {
-  cmd->add_option("--alloc", c.alloc, fmt::format("allocator: {}", fmt::join(alloc_names(), ", ")))
+  cmd->add_option("--alloc", c.alloc,
+                  fmt::format("allocator, preloaded into this benchmark's process: {}",
+                              fmt::join(alloc_names(), ", ")))
       ->capture_default_str();
   cmd->add_option("--route", c.route,
-                  "hakmem slow-path route: S, P or CDA (default: HAKMEM_ROUTE, else P)");
+                  "hakmem slow-path route, S, P or CDA, set as HAKMEM_ROUTE (default: "
+                  "HAKMEM_ROUTE, else P)");
   cmd->add_flag("--json", c.json, "print one JSON object instead of text");
   cmd->add_flag("--compare", c.compare.allocs_mode,
                 "run every installed allocator (hakmem with --route) interleaved");
+  cmd->add_option("--allocs", c.compare.allocs,
+                  "with --compare: only these allocators (comma-separated; default every "
+                  "installed one)")
+      ->delimiter(',');
   cmd->add_flag("--compare-routes", c.compare.routes_mode, "run hakmem's S, P and CDA interleaved");
   cmd->add_option("--reps", c.compare.reps, "repetitions per configuration when comparing")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
 }
 
-// The allocator to measure, or exit 2 with one clear line.
-const AllocApi& setup_alloc(const Common& c, char** argv) {
-  if (std::string lib = preload_library(c.alloc); !lib.empty()) {
-    // Re-run this very command with the peer preloaded (its own process, nothing mixed).
-    setenv("LD_PRELOAD", lib.c_str(), 1);
-    setenv("HAKMEM_BENCH_PRELOADED", c.alloc.c_str(), 1);
-    execv("/proc/self/exe", argv);
-    fmt::print(stderr, "hakmem-bench: cannot re-execute with {} preloaded\n", lib);
-    std::exit(2);
-  }
+// Makes `c.alloc` serve this process's malloc: the first time, re-executes this very command
+// with the allocator preloaded; then checks the preload took. Exits 2 with one line otherwise.
+void setup_alloc(const Common& c, const std::string& route, char** argv) {
   std::string why;
-  const AllocApi* api = find_alloc(c.alloc, &why);
-  if (api == nullptr) {
-    fmt::print(stderr, "hakmem-bench: {}\n", why);
-    std::exit(2);
+  if (!alloc_env_is(c.alloc)) {
+    if (!set_alloc_env(c.alloc, c.alloc == "hakmem" ? route : "", &why)) fail(why);
+    execv("/proc/self/exe", argv);
+    fail("cannot re-execute itself with " + c.alloc + " preloaded");
   }
-  if (api->name == "hakmem" && !c.route.empty()) {
-    hak_route route;
-    if (hak_route_parse(c.route.c_str(), &route) != 0) {
-      fmt::print(stderr, "hakmem-bench: --route must be S, P or CDA, not '{}'\n", c.route);
-      std::exit(2);
-    }
-    hak_set_route(route);
+  if (!alloc_serves_malloc(c.alloc, &why)) fail(why);
+  if (c.alloc == "hakmem") {
+    const HakmemApi* hk = preloaded_hakmem();
+    if (hk == nullptr) fail("libhakmem.so serves malloc but does not export the hak_* API");
+    std::string got = hk->route_name(hk->get_route());
+    if (!route.empty() && got != route)
+      fail("hakmem runs route " + got + ", not the " + route + " asked for (HAKMEM_ROUTE)");
   }
-  return *api;
 }
 
 struct Measured {
-  double seconds;
-  double ops_per_sec;
-  uint64_t bad_blocks;
+  double seconds = 0;
+  double ops_per_sec = 0;
+  uint64_t bad_blocks = 0;
   std::map<std::string, double> extra;
 };
 
 // Runs one benchmark (or its comparison) and reports it; the process's exit code.
 int run(int argc, char** argv, const std::string& bench, double requested, const Common& c,
-        const std::function<Measured(const AllocApi&)>& body) {
-  if (c.compare.any()) return run_compare(argc, argv, bench, c.route, c.compare);
-  const AllocApi& api = setup_alloc(c, argv);
-  Measured m = body(api);
+        const std::function<Measured()>& body) {
+  std::string route;
+  if (!c.route.empty() && (route = canonical_route(c.route)).empty())
+    fail(fmt::format("--route must be S, P or CDA, not '{}'", c.route));
+  if (c.compare.any()) return run_compare(argc, argv, bench, route, c.compare);
+  setup_alloc(c, route, argv);
+  Measured m;
+  try {
+    m = body();
+  } catch (const std::exception& e) {  // e.g. a thread that cannot be created
+    fmt::print(stderr, "hakmem-bench: {} on {} failed: {}\n", bench, c.alloc, e.what());
+    return 3;
+  }
+  const HakmemApi* hk = c.alloc == "hakmem" ? preloaded_hakmem() : nullptr;
   RunReport r;
   r.bench = bench;
-  r.alloc = api.name;
-  r.route = api.name == "hakmem" ? hak_route_name(hak_get_route()) : "";
+  r.alloc = c.alloc;
+  r.route = hk != nullptr ? hk->route_name(hk->get_route()) : "";
   r.requested_seconds = requested;
   r.wall_seconds = m.seconds;
   r.ops_per_sec = m.ops_per_sec;
   r.bad_blocks = m.bad_blocks;
   r.extra = m.extra;
-  finish_report(r, api.name == "hakmem");
+  finish_report(r, hk);
   if (c.json)
     fmt::print("{}\n", report_json(r));
   else
@@ -207,8 +221,8 @@ int main(int argc, char** argv) {
   };
   if (larson->parsed()) {
     check_sizes(lp.min_size, lp.max_size);
-    return run(argc, argv, "larson", lp.seconds, lc, [&](const AllocApi& a) {
-      LarsonResult r = run_larson(lp, a);
+    return run(argc, argv, "larson", lp.seconds, lc, [&] {
+      LarsonResult r = run_larson(lp);
       return Measured{r.seconds,
                       r.ops / r.seconds,
                       r.bad_blocks,
@@ -217,15 +231,19 @@ int main(int argc, char** argv) {
   }
   if (prodcons->parsed()) {
     check_sizes(pp.min_size, pp.max_size);
-    return run(argc, argv, "prodcons", pp.seconds, pc, [&](const AllocApi& a) {
-      ProdConsResult r = run_prodcons(pp, a);
+    return run(argc, argv, "prodcons", pp.seconds, pc, [&] {
+      ProdConsResult r = run_prodcons(pp);
       return Measured{r.seconds, r.objects / r.seconds, r.bad_blocks, {}};
     });
   }
-  check_sizes(ip.min_size, ip.max_size);
-  return run(argc, argv, "idle-owner", ip.seconds, ic, [&](const AllocApi& a) {
-    ProdConsResult r = run_idle_owner(ip, a);
-    return Measured{
-        r.seconds, r.objects / r.seconds, r.bad_blocks, {{"turns", static_cast<double>(r.turns)}}};
-  });
+  {
+    check_sizes(ip.min_size, ip.max_size);
+    return run(argc, argv, "idle-owner", ip.seconds, ic, [&] {
+      ProdConsResult r = run_idle_owner(ip);
+      return Measured{r.seconds,
+                      r.objects / r.seconds,
+                      r.bad_blocks,
+                      {{"turns", static_cast<double>(r.turns)}}};
+    });
+  }
 }

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstring>
+#include <cstdlib>
 #include <deque>
 #include <thread>
 #include <vector>
 
+#include "block.hpp"
 #include "handoff_queue.hpp"
 
 namespace hakmem::bench {
@@ -16,23 +17,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Rng {
-  uint64_t s;
-  uint32_t next() {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<uint32_t>(s >> 33);
-  }
-};
-
-// The first 8 bytes carry the block's own address and size; the consumer checks them.
-inline uint64_t tag(const Object& o) {
-  return reinterpret_cast<uintptr_t>(o.p) ^ (static_cast<uint64_t>(o.size) << 48);
-}
-
-Object make(const AllocApi& a, uint32_t size) {
-  Object o{a.malloc(size), size};
-  uint64_t t = tag(o);
-  memcpy(o.p, &t, 8);
+// Objects are copied from queue to queue, so a block is tagged with its own address and size
+// (block.hpp); the consumer checks them.
+Object make(uint32_t size) {
+  Object o{checked_malloc(size), size};
+  tag_block(o.p, o.p, size);
   return o;
 }
 
@@ -40,17 +29,15 @@ struct Consumers {
   std::vector<std::thread> threads;
   std::atomic<uint64_t> freed{0}, bad{0};
 
-  void start(uint32_t n, HandoffQueue& q, const AllocApi& a, uint32_t hold) {
+  void start(uint32_t n, HandoffQueue& q, uint32_t hold) {
     for (uint32_t i = 0; i < n; ++i) {
       threads.emplace_back([&, hold] {
         std::vector<Object> batch;
         std::deque<Object> held;
         uint64_t f = 0, b = 0;
         auto release = [&](const Object& o) {
-          uint64_t seen;
-          memcpy(&seen, o.p, 8);
-          if (seen != tag(o)) ++b;
-          a.free(o.p);
+          if (!block_intact(o.p, o.p, o.size)) ++b;
+          free(o.p);
           ++f;
         };
         while (q.pop(&batch)) {
@@ -90,10 +77,10 @@ ProdConsResult finish(const ProdConsParams& p, Clock::time_point start, std::ato
 
 }  // namespace
 
-ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& a) {
+ProdConsResult run_prodcons(const ProdConsParams& p) {
   HandoffQueue q(p.queue);
   Consumers consumers;
-  consumers.start(p.consumers, q, a, p.hold);
+  consumers.start(p.consumers, q, p.hold);
   std::atomic<bool> stop{false};
   uint32_t range = p.max_size - p.min_size + 1;
   auto start = Clock::now();
@@ -105,7 +92,7 @@ ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& a) {
         std::vector<Object> batch;
         batch.reserve(p.batch);
         for (uint32_t k = 0; k < p.batch; ++k)
-          batch.push_back(make(a, p.min_size + rng.next() % range));
+          batch.push_back(make(p.min_size + rng.next() % range));
         q.push(std::move(batch));
       }
     });
@@ -113,10 +100,10 @@ ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& a) {
   return finish(p, start, stop, producers, q, consumers);
 }
 
-ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& a) {
+ProdConsResult run_idle_owner(const ProdConsParams& p) {
   HandoffQueue q(p.queue);
   Consumers consumers;
-  consumers.start(p.consumers, q, a, p.hold);
+  consumers.start(p.consumers, q, p.hold);
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> turns{0};
   uint32_t range = p.max_size - p.min_size + 1;
@@ -146,7 +133,7 @@ ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& a) {
           std::vector<Object> batch;
           batch.reserve(p.batch);
           for (uint32_t k = 0; k < p.batch; ++k)
-            batch.push_back(make(a, p.min_size + rng.next() % range));
+            batch.push_back(make(p.min_size + rng.next() % range));
           q.push(std::move(batch));
         }
         turns.fetch_add(1);

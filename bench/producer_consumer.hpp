@@ -1,7 +1,8 @@
 // Producer-consumer benchmarks: objects allocated on one thread and freed on another.
 //
-// prodcons: producers allocate continuously and consumers free (xmalloc-test's shape); the
-// figure is frees per second.
+// prodcons: producers allocate continuously and consumers free, in batches of --batch objects
+// through a bounded queue (the xmalloc subcommand is xmalloc-test's own shape); the figure is
+// frees per second.
 //
 // idle-owner: the run is split into shifts, one per producer group; in its shift a group's
 // producers take turns, each turn a burst handed to the consumers. After its shift a group
@@ -14,8 +15,6 @@
 #pragma once
 
 #include <cstdint>
-
-#include "alloc_api.hpp"
 
 namespace hakmem::bench {
 
@@ -41,7 +40,7 @@ struct ProdConsResult {
   uint64_t turns = 0;
 };
 
-ProdConsResult run_prodcons(const ProdConsParams& p, const AllocApi& alloc);
-ProdConsResult run_idle_owner(const ProdConsParams& p, const AllocApi& alloc);
+ProdConsResult run_prodcons(const ProdConsParams& p);
+ProdConsResult run_idle_owner(const ProdConsParams& p);
 
 }  // namespace hakmem::bench

@@ -1,6 +1,5 @@
 #include "rocksdb_bench.hpp"
 
-#include <dlfcn.h>
 #include <fmt/core.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
@@ -17,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "hakmem/hakmem.h"
+#include "preload.hpp"
 #include "run_report.hpp"
 
 namespace hakmem::bench {
@@ -160,25 +159,6 @@ std::string process_malloc() {
   return lib;
 }
 
-// The preloaded libhakmem.so's page reuse rate (not the static copy linked into hakmem-bench).
-double preloaded_hakmem_reuse_rate() {
-  const char* pre = std::getenv("LD_PRELOAD");
-  if (pre == nullptr) return -1;
-  void* handle = dlopen(pre, RTLD_NOW | RTLD_NOLOAD);
-  if (handle == nullptr) return -1;
-  auto get = reinterpret_cast<void (*)(hak_counters*)>(dlsym(handle, "hak_counters_get"));
-  auto rate =
-      reinterpret_cast<double (*)(const hak_counters*)>(dlsym(handle, "hak_page_reuse_rate"));
-  double out = -1;
-  if (get != nullptr && rate != nullptr) {
-    hak_counters c{};
-    get(&c);
-    out = rate(&c);
-  }
-  dlclose(handle);
-  return out;
-}
-
 RocksdbParams params;
 
 }  // namespace
@@ -248,10 +228,9 @@ int run_rocksdb_subcommand() {
   RunReport r;
   r.bench = "rocksdb";
   r.alloc = process_malloc();
-  if (r.alloc == "hakmem") {
-    const char* route = std::getenv("HAKMEM_ROUTE");
-    r.route = route ? route : "S";
-  }
+  // The counters and route of the preloaded libhakmem.so, the instance that serves malloc.
+  const HakmemApi* hk = r.alloc == "hakmem" ? preloaded_hakmem() : nullptr;
+  if (hk != nullptr) r.route = hk->route_name(hk->get_route());
   r.requested_seconds = p.seconds;
   r.wall_seconds = res.seconds;
   r.ops_per_sec = static_cast<double>(res.reads + res.scans + res.writes) / res.seconds;
@@ -262,8 +241,7 @@ int run_rocksdb_subcommand() {
              {"writes", static_cast<double>(res.writes)},
              {"misses", static_cast<double>(res.misses)},
              {"threads", static_cast<double>(p.threads)}};
-  finish_report(r, false);
-  if (r.alloc == "hakmem") r.page_reuse_rate = preloaded_hakmem_reuse_rate();
+  finish_report(r, hk);
   if (p.json)
     fmt::print("{}\n", report_json(r));
   else

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "hakmem/hakmem.h"
+#include "preload.hpp"
 
 namespace hakmem::bench {
 
@@ -26,16 +26,16 @@ uint64_t status_kib(const char* key) {
 }
 }  // namespace
 
-void finish_report(RunReport& r, bool with_hakmem_counters) {
+void finish_report(RunReport& r, const HakmemApi* hakmem) {
   r.peak_rss = status_kib("VmHWM:");
   r.final_rss = status_kib("VmRSS:");
-  if (!with_hakmem_counters) return;
+  if (hakmem == nullptr) return;
   hak_counters c;
-  hak_counters_get(&c);
-  for (size_t i = 0; hak_counter_name(i) != nullptr; ++i) {
-    r.counters[hak_counter_name(i)] = hak_counter_value(&c, i);
+  hakmem->counters_get(&c);
+  for (size_t i = 0; hakmem->counter_name(i) != nullptr; ++i) {
+    r.counters[hakmem->counter_name(i)] = hakmem->counter_value(&c, i);
   }
-  r.page_reuse_rate = hak_page_reuse_rate(&c);
+  r.page_reuse_rate = hakmem->page_reuse_rate(&c);
 }
 
 // One field list for both directions: every key is written, and reading requires them all.
@@ -52,12 +52,14 @@ RunReport report_from_json(const std::string& text) {
 }
 
 void print_report(const RunReport& r) {
+  // Fixed-work benchmarks (churn, handoff) request no duration.
+  std::string requested =
+      r.requested_seconds > 0 ? fmt::format(" (requested {:.2f} s)", r.requested_seconds) : "";
   fmt::print(
-      "{} on {}{}: {:.2f} M ops/s, wall {:.2f} s (requested {:.2f} s), peak RSS {:.1f} MiB, "
-      "final RSS {:.1f} MiB, bad blocks {}\n",
+      "{} on {}{}: {:.2f} M ops/s, wall {:.2f} s{}, peak RSS {:.1f} MiB, final RSS {:.1f} MiB, "
+      "bad blocks {}\n",
       r.bench, r.alloc, r.route.empty() ? "" : " route " + r.route, r.ops_per_sec / 1e6,
-      r.wall_seconds, r.requested_seconds, r.peak_rss / 1048576.0, r.final_rss / 1048576.0,
-      r.bad_blocks);
+      r.wall_seconds, requested, r.peak_rss / 1048576.0, r.final_rss / 1048576.0, r.bad_blocks);
   for (const auto& [k, v] : r.extra) fmt::print("  {:<28} {:.6g}\n", k, v);
   if (r.page_reuse_rate >= 0) fmt::print("  {:<28} {:.4f}\n", "page_reuse_rate", r.page_reuse_rate);
   for (const auto& [k, v] : r.counters) fmt::print("  {:<28} {}\n", k, v);

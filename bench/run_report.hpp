@@ -22,8 +22,9 @@ struct RunReport {
   double page_reuse_rate = -1;               // hakmem only
 };
 
-// Fills the hakmem counters and RSS fields.
-void finish_report(RunReport& r, bool with_hakmem_counters);
+struct HakmemApi;
+// Fills the RSS fields, and hakmem's counters when `hakmem` (the preloaded instance) is given.
+void finish_report(RunReport& r, const HakmemApi* hakmem);
 std::string report_json(const RunReport& r);
 RunReport report_from_json(const std::string& text);
 void print_report(const RunReport& r);
