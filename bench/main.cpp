@@ -11,12 +11,14 @@
 #include <exception>
 #include <functional>
 
+#include "churn.hpp"
 #include "compare.hpp"
 #include "larson.hpp"
 #include "preload.hpp"
 #include "producer_consumer.hpp"
 #include "rocksdb_bench.hpp"
 #include "run_report.hpp"
+#include "xmalloc.hpp"
 
 using namespace hakmem::bench;
 
@@ -208,6 +210,69 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 100000000));
   }
 
+  Common xc;
+  XmallocParams xp;
+  auto* xmalloc = app.add_subcommand(
+      "xmalloc",
+      "xmalloc-test: N threads only allocate one size in malloc'ed batches of 4096 pointers, "
+      "N threads only free them (ops = frees)");
+  xmalloc->add_option("--seconds", xp.seconds, "timed phase")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
+  xmalloc->add_option("--threads", xp.threads, "producer threads, and as many consumers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  xmalloc->add_option("--size", xp.size, "object size")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  xmalloc->add_option("--stack-limit", xp.stack_limit, "batches the shared stack holds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  add_common(xmalloc, xc);
+
+  Common cc;
+  ChurnParams cp;
+  auto* churn = app.add_subcommand(
+      "churn",
+      "rounds of threads created and joined, each freeing the objects a previous round's "
+      "thread left in its slots of a shared array and leaving new ones (ops = mallocs)");
+  churn->add_option("--rounds", cp.rounds, "rounds of threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  churn->add_option("--threads", cp.threads, "threads per round")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  churn->add_option("--objects", cp.objects, "mallocs per thread")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
+  churn->add_option("--slots", cp.slots, "slots of the transfer array (at least --threads)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
+  add_sizes(churn, cp.min_size, cp.max_size);
+  churn->add_option("--seed", cp.seed, "random seed")->capture_default_str();
+  add_common(churn, cc);
+
+  Common hc;
+  HandoffParams hp;
+  auto* handoff = app.add_subcommand(
+      "handoff",
+      "short-lived threads each allocate --objects objects, hand half to a consumer thread "
+      "that frees them and free the other half (ops = objects; watch the wall time)");
+  handoff
+      ->add_option("--threads-total", hp.threads_total,
+                   "short-lived threads in all (the third-party program runs 20000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
+  handoff->add_option("--concurrent", hp.concurrent, "short-lived threads alive at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  handoff->add_option("--objects", hp.objects, "objects per thread")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
+  add_sizes(handoff, hp.min_size, hp.max_size);
+  handoff->add_option("--seed", hp.seed, "random seed")->capture_default_str();
+  add_common(handoff, hc);
+
   auto* rocksdb = add_rocksdb_subcommand(app);
 
   CLI11_PARSE(app, argc, argv);
@@ -236,7 +301,7 @@ int main(int argc, char** argv) {
       return Measured{r.seconds, r.objects / r.seconds, r.bad_blocks, {}};
     });
   }
-  {
+  if (idle->parsed()) {
     check_sizes(ip.min_size, ip.max_size);
     return run(argc, argv, "idle-owner", ip.seconds, ic, [&] {
       ProdConsResult r = run_idle_owner(ip);
@@ -246,4 +311,31 @@ int main(int argc, char** argv) {
                       {{"turns", static_cast<double>(r.turns)}}};
     });
   }
+  if (xmalloc->parsed()) {
+    return run(argc, argv, "xmalloc", xp.seconds, xc, [&] {
+      XmallocResult r = run_xmalloc(xp);
+      return Measured{r.seconds,
+                      r.frees / r.seconds,
+                      r.bad_blocks,
+                      {{"threads", xp.threads},
+                       {"size", xp.size},
+                       {"frees", static_cast<double>(r.frees)},
+                       {"frees_total", static_cast<double>(r.frees_total)}}};
+    });
+  }
+  auto fixed_work = [](const ChurnResult& r) {
+    return Measured{
+        r.seconds,
+        r.ops / r.seconds,
+        r.bad_blocks,
+        {{"ops", static_cast<double>(r.ops)}, {"threads", static_cast<double>(r.threads)}}};
+  };
+  if (churn->parsed()) {
+    check_sizes(cp.min_size, cp.max_size);
+    if (cp.slots < cp.threads)
+      fail(fmt::format("--slots {} is fewer than --threads {}", cp.slots, cp.threads));
+    return run(argc, argv, "churn", 0, cc, [&] { return fixed_work(run_churn(cp)); });
+  }
+  check_sizes(hp.min_size, hp.max_size);
+  return run(argc, argv, "handoff", 0, hc, [&] { return fixed_work(run_handoff(hp)); });
 }
