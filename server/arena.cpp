@@ -70,7 +70,7 @@ void Arena::deallocate(void* p, size_t size, uint32_t owner_tag) noexcept {
   ThreadSlot& slot = my_slot();
   bump(slot.frees, 1);
   bump(slot.bytes_freed, size);
-  if (owner_tag != slot.tag) bump(slot.cross_thread_frees, 1);
+  if (owner_tag != kUnknownOwner && owner_tag != slot.tag) bump(slot.cross_thread_frees, 1);
 }
 
 ArenaCounters arena_counters() {

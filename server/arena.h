@@ -1,6 +1,6 @@
-// The arena: where the server's per-request objects (requests, argument buffers, replies) come
-// from. One small interface so an allocator is swapped with a flag; adding a new one is one
-// arena_<name>.cpp plus a line in arena.cpp's registry.
+// The arena: where the server's objects come from: requests, argument buffers and replies, and
+// the memory store's keys, values and table nodes. One small interface so an allocator is swapped
+// with a flag; adding a new one is one arena_<name>.cpp plus a line in arena.cpp's registry.
 #pragma once
 
 #include <cstddef>
@@ -30,8 +30,12 @@ struct ArenaCounters {
   uint64_t bytes_in_use = 0;        // requested bytes of live server objects
 };
 
-// Small dense id of the calling thread; stored in objects so a free knows if it crosses threads.
+// Small dense id of the calling thread (from 1); stored in objects so a free knows if it crosses
+// threads.
 uint32_t this_thread_tag();
+// Owner of blocks whose allocating thread is not recorded (hash table nodes): their frees are
+// counted, but never as cross-thread.
+constexpr uint32_t kUnknownOwner = 0;
 
 class Arena {
  public:
@@ -48,7 +52,7 @@ class Arena {
 
   // Counted entry points for server objects. allocate throws std::bad_alloc on failure.
   void* allocate(size_t size);
-  // owner_tag: this_thread_tag() of the allocating thread.
+  // owner_tag: this_thread_tag() of the allocating thread, or kUnknownOwner.
   void deallocate(void* p, size_t size, uint32_t owner_tag) noexcept;
 };
 

@@ -127,11 +127,11 @@ std::string unknown_command_error(const Request& r) {
   return message;
 }
 
-CommandExecutor::CommandExecutor(Store& store, const ServerConfig& config,
+CommandExecutor::CommandExecutor(Store& store, Arena& arena, const ServerConfig& config,
                                  const ServerIntrospection& server, CommandCounters& counters)
-    : store_(store), config_(config), server_(server), counters_(counters) {}
+    : store_(store), arena_(arena), config_(config), server_(server), counters_(counters) {}
 
-void CommandExecutor::execute(const Request& request, RespWriter& out) {
+void CommandExecutor::execute(Request& request, RespWriter& out) {
   int command = find_command(request.arg(0));
   counters_.count(command);
   if (command < 0) return out.error(unknown_command_error(request));
@@ -145,7 +145,7 @@ void CommandExecutor::execute(const Request& request, RespWriter& out) {
   }
 }
 
-void CommandExecutor::run(int command, const Request& r, RespWriter& out) {
+void CommandExecutor::run(int command, Request& r, RespWriter& out) {
   switch (command) {
     case kPing:
       if (r.argc > 2) return out.error(wrong_arity_error("ping"));
@@ -221,7 +221,15 @@ void CommandExecutor::cmd_get(const Request& r, RespWriter& out) {
   out.bulk(value);
 }
 
-void CommandExecutor::cmd_set(const Request& r, RespWriter& out) {
+OwnedBytes CommandExecutor::take_value(Request& r, size_t i, int64_t expire_at) {
+  char header[kMaxValueHeader];
+  const size_t length = encode_value_header(header, expire_at);
+  OwnedBytes value = request_take_arg(r, i, arena_);
+  value.prepend(std::string_view(header, length));  // always fits: kArgHeadroom
+  return value;
+}
+
+void CommandExecutor::cmd_set(Request& r, RespWriter& out) {
   bool nx = false, xx = false, keep_ttl = false, get = false;
   int64_t expire_at = 0;
   bool has_expire = false;
@@ -265,9 +273,7 @@ void CommandExecutor::cmd_set(const Request& r, RespWriter& out) {
     return;
   }
   if (keep_ttl && exists) expire_at = old_expire;
-  thread_local std::string encoded;
-  encode_value(&encoded, r.arg(2), expire_at);
-  store_.put(key, encoded);
+  store_.put_owned(key, take_value(r, 2, expire_at));  // the parsed buffer, not a copy
   if (!get) out.ok();
 }
 
@@ -317,19 +323,15 @@ void CommandExecutor::cmd_incrby(const Request& r, int64_t by, RespWriter& out) 
   out.integer(next);
 }
 
-void CommandExecutor::cmd_mset(const Request& r, RespWriter& out) {
+void CommandExecutor::cmd_mset(Request& r, RespWriter& out) {
   if (r.argc % 2 == 0) return out.error(wrong_arity_error("mset"));
   std::vector<size_t> stripes;
   for (size_t i = 1; i < r.argc; i += 2) stripes.push_back(locks_.stripe_of(r.arg(i)));
   KeyLocks::Multi lock(locks_, std::move(stripes));
-  std::vector<std::string> encoded((r.argc - 1) / 2);
-  std::vector<std::pair<std::string_view, std::string_view>> kvs;
-  kvs.reserve(encoded.size());
-  for (size_t i = 1, j = 0; i < r.argc; i += 2, ++j) {
-    encode_value(&encoded[j], r.arg(i + 1), 0);
-    kvs.emplace_back(r.arg(i), encoded[j]);
-  }
-  store_.put_many(kvs);
+  std::vector<std::pair<std::string_view, OwnedBytes>> kvs;
+  kvs.reserve((r.argc - 1) / 2);
+  for (size_t i = 1; i < r.argc; i += 2) kvs.emplace_back(r.arg(i), take_value(r, i + 1, 0));
+  store_.put_many(std::move(kvs));
   out.ok();
 }
 

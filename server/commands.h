@@ -46,19 +46,21 @@ std::string unknown_command_error(const Request& request);
 
 class CommandExecutor {
  public:
-  CommandExecutor(Store& store, const ServerConfig& config, const ServerIntrospection& server,
-                  CommandCounters& counters);
-  // Runs one request and writes exactly one reply. Never throws for bad input.
-  void execute(const Request& request, RespWriter& out);
+  // arena: the one the requests come from; written values move from them into the store.
+  CommandExecutor(Store& store, Arena& arena, const ServerConfig& config,
+                  const ServerIntrospection& server, CommandCounters& counters);
+  // Runs one request and writes exactly one reply. Never throws for bad input. The values it
+  // stores are taken out of the request (see request_take_arg).
+  void execute(Request& request, RespWriter& out);
 
  private:
-  void run(int command, const Request& request, RespWriter& out);
-  void cmd_set(const Request& r, RespWriter& out);
+  void run(int command, Request& request, RespWriter& out);
+  void cmd_set(Request& r, RespWriter& out);
   void cmd_get(const Request& r, RespWriter& out);
   void cmd_del(const Request& r, RespWriter& out);
   void cmd_exists(const Request& r, RespWriter& out);
   void cmd_incrby(const Request& r, int64_t by, RespWriter& out);
-  void cmd_mset(const Request& r, RespWriter& out);
+  void cmd_mset(Request& r, RespWriter& out);
   void cmd_mget(const Request& r, RespWriter& out);
   void cmd_dbsize(RespWriter& out);
   void cmd_flushall(const Request& r, RespWriter& out);
@@ -72,7 +74,11 @@ class CommandExecutor {
                  int64_t* expire_at, bool key_locked = false);
   void remove_if_expired(std::string_view key);
 
+  // The value argument i, moved out of the request with its stored-value header in front.
+  OwnedBytes take_value(Request& r, size_t i, int64_t expire_at);
+
   Store& store_;
+  Arena& arena_;
   const ServerConfig& config_;
   const ServerIntrospection& server_;
   CommandCounters& counters_;

@@ -24,18 +24,33 @@ char* request_add_arg(Request& request, Arena& arena, size_t size) {
     request.argv = grown;
     request.argv_capacity = capacity;
   }
-  auto* buffer = static_cast<char*>(arena.allocate(size + 1));
+  auto* block = static_cast<char*>(arena.allocate(kArgHeadroom + size + 1));
+  char* buffer = block + kArgHeadroom;
   buffer[size] = '\0';
   request.argv[request.argc++] = Arg{buffer, size};
-  request.bytes += size + 1;
+  request.bytes += kArgHeadroom + size + 1;
   return buffer;
+}
+
+OwnedBytes request_take_arg(Request& request, size_t i, Arena& arena) {
+  Arg& arg = request.argv[i];
+  ArenaBytes bytes;
+  bytes.block = arg.data - kArgHeadroom;
+  bytes.offset = kArgHeadroom;
+  bytes.size = arg.size;
+  bytes.owner_tag = request.owner_tag;
+  request.bytes -= bytes.block_size();
+  arg = Arg{nullptr, 0};
+  return OwnedBytes(arena, bytes);
 }
 
 void request_destroy(Request* request, Arena& arena) noexcept {
   if (request == nullptr) return;
   const uint32_t owner = request->owner_tag;
   for (uint32_t i = 0; i < request->argc; ++i) {
-    arena.deallocate(request->argv[i].data, request->argv[i].size + 1, owner);
+    const Arg& arg = request->argv[i];
+    if (arg.data != nullptr)
+      arena.deallocate(arg.data - kArgHeadroom, kArgHeadroom + arg.size + 1, owner);
   }
   arena.deallocate(request->argv, request->argv_capacity * sizeof(Arg), owner);
   request->~Request();

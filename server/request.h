@@ -1,5 +1,6 @@
 // The objects that travel through the pipeline. Both live in the arena: a Request is built by an
-// I/O thread and freed by a worker; a Reply is built by a worker and freed by the I/O thread.
+// I/O thread and freed by a worker (except argument buffers the store takes over); a Reply is
+// built by a worker and freed by the I/O thread.
 #pragma once
 
 #include <cstddef>
@@ -8,13 +9,19 @@
 #include <string_view>
 
 #include "arena.h"
+#include "arena_bytes.h"
+#include "value_codec.h"
 
 namespace hakmem::server {
 
 class Connection;
 
+// Room left in front of every argument's bytes, so a worker can write the stored-value header
+// there and hand the buffer to the store as it is (no copy of the value).
+constexpr size_t kArgHeadroom = kMaxValueHeader;
+
 struct Arg {
-  char* data;   // arena buffer, NUL-terminated for convenience
+  char* data;   // arena buffer (kArgHeadroom bytes into its block), NUL-terminated; null once taken
   size_t size;  // without the NUL
   std::string_view view() const { return {data, size}; }
 };
@@ -35,6 +42,8 @@ struct Request {
 Request* request_create(Arena& arena);
 // Appends an argument of size bytes and returns its (uninitialised) buffer.
 char* request_add_arg(Request& request, Arena& arena, size_t size);
+// Moves argument i's buffer out of the request (it becomes empty); the headroom comes along.
+OwnedBytes request_take_arg(Request& request, size_t i, Arena& arena);
 // Frees the request and its buffers (possibly from another thread than the one that built it).
 void request_destroy(Request* request, Arena& arena) noexcept;
 

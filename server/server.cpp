@@ -98,11 +98,13 @@ void Server::start() {
 
   try {
     if (core.arena->serves_block_cache()) config.store.block_cache_arena = core.arena;
+    config.store.arena = core.arena;
     core.store = make_store(config.store);
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }
-  core.executor = std::make_unique<CommandExecutor>(*core.store, config, *this, core.counters);
+  core.executor =
+      std::make_unique<CommandExecutor>(*core.store, *core.arena, config, *this, core.counters);
   core.pool = std::make_unique<WorkerPool>(config.workers, config.queue_capacity,
                                            [&m](Request* r) { m.handle(r); });
 

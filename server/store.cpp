@@ -27,7 +27,10 @@ bool parse_fsync_policy(std::string_view text, FsyncPolicy* out) {
 }
 
 std::unique_ptr<Store> make_store(const StoreOptions& options) {
-  if (options.kind == "memory") return make_memory_store();
+  if (options.kind == "memory") {
+    if (!options.arena) throw std::runtime_error("the memory store needs an arena");
+    return make_memory_store(options.arena);
+  }
   if (options.kind == "rocksdb") return make_rocksdb_store(options);
   throw std::runtime_error("unknown store '" + options.kind + "' (expected rocksdb or memory)");
 }

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-namespace hakmem::server {
+#include "arena_bytes.h"
 
-class Arena;
+namespace hakmem::server {
 
 // A failed read or write (e.g. the disk is full); the command replies with -ERR.
 struct StoreError : std::runtime_error {
@@ -28,9 +28,12 @@ class Store {
   // All methods are thread-safe. Atomicity across keys is up to the caller (KeyLocks).
   virtual bool get(std::string_view key, std::string* value) = 0;
   virtual void put(std::string_view key, std::string_view value) = 0;
+  // Like put, for a value already in an arena block: a store that keeps values in the arena
+  // keeps this block (no copy), the others copy it and free it.
+  virtual void put_owned(std::string_view key, OwnedBytes value) { put(key, value.view()); }
   virtual void remove(std::string_view key) = 0;
-  // Applied atomically: readers see all of the writes or none.
-  virtual void put_many(const std::vector<std::pair<std::string_view, std::string_view>>& kvs) = 0;
+  // Applied atomically: readers see all of the writes or none. Later pairs win over earlier ones.
+  virtual void put_many(std::vector<std::pair<std::string_view, OwnedBytes>> kvs) = 0;
   // Visits every stored value (expired ones included; the caller decides).
   virtual void for_each_value(const std::function<void(std::string_view value)>& visit) = 0;
   virtual void clear() = 0;
@@ -48,11 +51,13 @@ struct StoreOptions {
   FsyncPolicy fsync = FsyncPolicy::kEverySec;
   size_t block_cache_bytes = 64u << 20;
   std::shared_ptr<Arena> block_cache_arena;  // RocksDB block cache allocates here when set
+  std::shared_ptr<Arena> arena;  // the memory store's keys, values and table (required by it)
 };
 
 // Throws std::runtime_error with a one-line message when the store cannot be opened.
 std::unique_ptr<Store> make_store(const StoreOptions& options);
-std::unique_ptr<Store> make_memory_store();
+// Keys, values and the table's nodes are allocated from arena, which must outlive the store.
+std::unique_ptr<Store> make_memory_store(std::shared_ptr<Arena> arena);
 std::unique_ptr<Store> make_rocksdb_store(const StoreOptions& options);
 
 const char* fsync_policy_name(FsyncPolicy policy);

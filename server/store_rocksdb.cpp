@@ -109,9 +109,10 @@ class RocksDbStore final : public Store {
     writes_.fetch_add(1, std::memory_order_relaxed);
   }
 
-  void put_many(const std::vector<std::pair<std::string_view, std::string_view>>& kvs) override {
+  void put_many(std::vector<std::pair<std::string_view, OwnedBytes>> kvs) override {
     rocksdb::WriteBatch batch;
-    for (const auto& [k, v] : kvs) {
+    for (const auto& [k, owned] : kvs) {
+      std::string_view v = owned.view();
       check(batch.Put(rocksdb::Slice(k.data(), k.size()), rocksdb::Slice(v.data(), v.size())),
             "batch");
     }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,19 +19,29 @@ inline int64_t unix_millis_now() {
       .count();
 }
 
+// The longest header: the flag byte and the expiry.
+constexpr size_t kMaxValueHeader = 9;
+
+// Writes the header for expire_at_ms (0: never expires) into out and returns its length.
+inline size_t encode_value_header(char* out, int64_t expire_at_ms) {
+  if (expire_at_ms == 0) {
+    out[0] = kNoExpiry;
+    return 1;
+  }
+  out[0] = kHasExpiry;
+  for (int i = 1; i <= 8; ++i) {
+    out[i] = static_cast<char>((static_cast<uint64_t>(expire_at_ms) >> (64 - 8 * i)) & 0xff);
+  }
+  return kMaxValueHeader;
+}
+
 // expire_at_ms == 0: never expires.
 inline void encode_value(std::string* out, std::string_view value, int64_t expire_at_ms) {
+  char header[kMaxValueHeader];
+  const size_t length = encode_value_header(header, expire_at_ms);
   out->clear();
-  if (expire_at_ms == 0) {
-    out->reserve(value.size() + 1);
-    out->push_back(kNoExpiry);
-  } else {
-    out->reserve(value.size() + 9);
-    out->push_back(kHasExpiry);
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      out->push_back(static_cast<char>((static_cast<uint64_t>(expire_at_ms) >> shift) & 0xff));
-    }
-  }
+  out->reserve(length + value.size());
+  out->append(header, length);
   out->append(value);
 }
 

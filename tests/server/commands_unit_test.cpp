@@ -37,12 +37,12 @@ class ExecutorTest : public ::testing::Test {
     return bytes;
   }
 
-  std::unique_ptr<Arena> arena_ = make_arena("system", {});
-  std::unique_ptr<Store> store_ = make_memory_store();
+  std::shared_ptr<Arena> arena_ = make_arena("system", {});
+  std::unique_ptr<Store> store_ = make_memory_store(arena_);
   ServerConfig config_;
   NoServer server_;
   CommandCounters counters_;
-  CommandExecutor executor_{*store_, config_, server_, counters_};
+  CommandExecutor executor_{*store_, *arena_, config_, server_, counters_};
 };
 
 TEST_F(ExecutorTest, RepliesAreRespEncoded) {
