@@ -46,6 +46,10 @@ int parse_command_line(int argc, char** argv, Options* out) {
                  "intended send time (0 = closed loop)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--allow-rate-miss", run.allow_rate_miss,
+               "Open loop: answering less than 95% of --rate is reported, not an error (exit 3) "
+               "[default: off]")
+      ->capture_default_str();
   app.add_option("--seed", engine.seed, "Random seed")->capture_default_str();
   app.add_option("--workload", workload, "a, b, c, d, f (YCSB) or larson")->capture_default_str();
   app.add_option("--distribution", distribution,

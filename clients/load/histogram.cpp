@@ -68,6 +68,7 @@ void Histogram::merge(const Histogram& other) {
 }
 
 void Histogram::reset() {
+  if (total_ == 0 && clamped_ == 0) return;  // nothing to clear (most per-command rows)
   std::fill(counts_.begin(), counts_.end(), 0);
   total_ = 0;
   min_ = UINT64_MAX;

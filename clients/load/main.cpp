@@ -1,12 +1,14 @@
 // hakmem-load: drives a RESP server with a workload and reports throughput and latency.
 // Exit status: 0 ok, 1 server unreachable / connections lost / route switch failed, 2 usage,
-// 130 interrupted (SIGINT/SIGTERM; the partial results are still reported).
+// 3 open loop below 95% of its --rate (unless --allow-rate-miss), 130 interrupted
+// (SIGINT/SIGTERM; the partial results are still reported).
 #include <atomic>
 #include <csignal>
 #include <fstream>
 #include <iostream>
 
 #include "cli.hpp"
+#include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "report.hpp"
 #include "runner.hpp"
@@ -76,5 +78,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (result.interrupted) return 130;
-  return ok ? 0 : 1;
+  if (!ok) return 1;
+  if (result.rate_missed && !run.allow_rate_miss) {
+    std::cerr << fmt::format(
+        "hakmem-load: target rate missed: {:.0f} of {:.0f} requests/s answered ({:.1f}%); "
+        "--allow-rate-miss accepts that\n",
+        result.achieved_rate, result.target_rate, 100 * result.achieved_rate / result.target_rate);
+    return 3;
+  }
+  return 0;
 }

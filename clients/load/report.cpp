@@ -41,6 +41,17 @@ json stats_json(const Stats& stats, double duration_s) {
   }
   json errors = json::object();
   for (const auto& [kind, count] : stats.errors) errors[kind] = count;
+  json by_command = json::object();  // only the commands the workload sent
+  for (int c = 0; c < kCommandCount; ++c) {
+    const CommandStats& cs = stats.by_command[static_cast<size_t>(c)];
+    if (cs.ops + cs.errors == 0) continue;
+    by_command[command_name(static_cast<Command>(c))] = {
+        {"ops", cs.ops},
+        {"ops_per_sec", duration_s > 0 ? static_cast<double>(cs.ops) / duration_s : 0.0},
+        {"errors", cs.errors},
+        {"latency_us", latency_json(cs.latency)},
+    };
+  }
   return {
       {"duration_s", duration_s},
       {"ops", stats.ops},
@@ -51,7 +62,15 @@ json stats_json(const Stats& stats, double duration_s) {
       {"errors_by_kind", errors},
       {"latency_us", latency_json(stats.latency)},
       {"uncorrected_latency_us", latency_json(stats.uncorrected_latency)},
+      {"by_command", by_command},
   };
+}
+
+const char* run_status(const RunResult& r, bool allow_rate_miss) {
+  if (!r.failure.empty()) return "failed";
+  if (r.interrupted) return "interrupted";
+  if (r.rate_missed && !allow_rate_miss) return "rate_missed";
+  return "ok";
 }
 
 json report_json(const ReportConfig& c, const RunResult& r) {
@@ -108,7 +127,18 @@ json report_json(const ReportConfig& c, const RunResult& r) {
     });
   }
   doc["series"] = std::move(series);
-  doc["status"] = !r.failure.empty() ? "failed" : r.interrupted ? "interrupted" : "ok";
+  const uint64_t answered = r.total.ops + r.total.error_count();
+  doc["requests"] = {{"sent", r.sent}, {"answered", answered}, {"unanswered", r.unanswered}};
+  doc["rate"] = {
+      {"target", r.target_rate},
+      {"achieved", r.achieved_rate},
+      {"achieved_fraction", r.target_rate > 0 ? r.achieved_rate / r.target_rate : 0.0},
+      {"tolerance", kRateTolerance},
+      {"missed", r.rate_missed},
+      {"miss_allowed", c.run.allow_rate_miss},
+      {"backlog", r.backlog},
+  };
+  doc["status"] = run_status(r, c.run.allow_rate_miss);
   doc["failure"] = r.failure;
   return doc;
 }
@@ -120,7 +150,7 @@ static void print_stats(std::ostream& out, const Stats& s, double duration_s,
                      duration_s, rate, s.misses, s.error_count());
   for (const auto& [kind, count] : s.errors)
     out << fmt::format("{}  error {}: {}\n", indent, kind, count);
-  auto line = [&](const char* name, const Histogram& h) {
+  auto line = [&](std::string_view name, const Histogram& h) {
     auto ms = [](uint64_t ns) { return static_cast<double>(ns) / 1e6; };
     out << fmt::format(
         "{}{} (ms): p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  p99.9 {:.3f}  p99.99 {:.3f}  max {:.3f}\n",
@@ -130,6 +160,13 @@ static void print_stats(std::ostream& out, const Stats& s, double duration_s,
   };
   line("latency            ", s.latency);
   line("uncorrected latency", s.uncorrected_latency);
+  for (int c = 0; c < kCommandCount; ++c) {
+    const CommandStats& cs = s.by_command[static_cast<size_t>(c)];
+    if (cs.ops + cs.errors == 0) continue;
+    line(fmt::format("  {:<7} {:>9} ops, {} errors", command_name(static_cast<Command>(c)), cs.ops,
+                     cs.errors),
+         cs.latency);
+  }
 }
 
 void print_summary(std::ostream& out, const RunResult& r) {
@@ -144,6 +181,23 @@ void print_summary(std::ostream& out, const RunResult& r) {
   }
   if (!r.phases.empty()) out << "whole run:\n";
   print_stats(out, r.total, r.duration_s, "");
+  const uint64_t answered = r.total.ops + r.total.error_count();
+  out << fmt::format(
+      "requests: {} sent in the measured window, {} answered, {} unanswered at the end\n", r.sent,
+      answered, r.unanswered);
+  if (r.target_rate > 0) {
+    const double fraction = r.achieved_rate / r.target_rate;
+    if (r.rate_missed) {
+      out << fmt::format(
+          "TARGET RATE MISSED: {:.0f} of {:.0f} requests/s answered ({:.1f}%, tolerance {:.0f}%); "
+          "{} due requests never went out. The server cannot keep up: latencies count the "
+          "queueing from each request's intended send time.\n",
+          r.achieved_rate, r.target_rate, 100 * fraction, 100 * kRateTolerance, r.backlog);
+    } else {
+      out << fmt::format("target rate {:.0f} requests/s: {:.0f} answered per second ({:.1f}%)\n",
+                         r.target_rate, r.achieved_rate, 100 * fraction);
+    }
+  }
 }
 
 void write_hgrm(std::ostream& out, const Histogram& h) {

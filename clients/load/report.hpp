@@ -22,6 +22,8 @@ struct ReportConfig {
 };
 
 nlohmann::json stats_json(const Stats& stats, double duration_s);
+// "ok", "failed", "interrupted" or "rate_missed" (missed and not allowed).
+const char* run_status(const RunResult& result, bool allow_rate_miss);
 nlohmann::json report_json(const ReportConfig& config, const RunResult& result);
 
 void print_summary(std::ostream& out, const RunResult& result);

@@ -46,6 +46,7 @@ struct Shared {
   std::atomic<uint64_t> preload_answered{0};
   std::atomic<uint64_t> claimed{0};
   uint64_t request_limit = 0;
+  std::atomic<uint64_t> sent{0};
   std::atomic<uint64_t> completed{0};
   std::atomic<int> live{0};
   std::atomic<int> connect_pending{0};
@@ -108,6 +109,12 @@ class Connection {
     top_up();
   }
 
+  // Requests of the open-loop schedule due by `at` and never sent (read after the threads
+  // stopped).
+  uint64_t backlog(Clock::time_point at) const {
+    return alive_ && schedule_ ? schedule_->backlog(at) : 0;
+  }
+
   void close() {
     asio::error_code ignored;
     timer_.cancel();
@@ -133,8 +140,11 @@ class Connection {
         break;
       }
     }
+    const bool limit_spent =
+        shared_.request_limit > 0 &&
+        shared_.claimed.load(std::memory_order_relaxed) >= shared_.request_limit;
     if (mode == Mode::kRun && schedule_ && !timer_armed_ && !shared_.stopping.load() &&
-        static_cast<int>(in_flight_.size()) < max_in_flight) {
+        !limit_spent && static_cast<int>(in_flight_.size()) < max_in_flight) {
       arm_timer();
     }
     flush();
@@ -157,11 +167,14 @@ class Connection {
       if (!schedule_->is_due(now)) return false;
       intended = schedule_->take();
     }
-    const bool recorded = to_ns(intended) >= shared_.record_from_ns.load(std::memory_order_relaxed);
+    // Recorded by when it goes out, not by when it was due: a request of the warmup's schedule
+    // sent in the measured window counts, with all the time it waited (wrk2's rule).
+    const bool recorded = to_ns(now) >= shared_.record_from_ns.load(std::memory_order_relaxed);
     if (recorded && shared_.request_limit > 0 &&
         shared_.claimed.fetch_add(1, std::memory_order_relaxed) >= shared_.request_limit) {
       return false;
     }
+    if (recorded) shared_.sent.fetch_add(1, std::memory_order_relaxed);
     const hw::Op op = generator_.next();
     switch (op.type) {
       case hw::OpType::kRead:
@@ -256,18 +269,24 @@ class Connection {
     }
     if (p.preload) shared_.preload_answered.fetch_add(1);
     if (!p.recorded) return;
-    shared_.completed.fetch_add(1, std::memory_order_relaxed);
     sink_.with([&](Stats& s) {
+      CommandStats& by_command = s.by_command[static_cast<size_t>(command_of(p.type))];
       if (error) {
         ++s.errors[std::string(resp::error_kind(reply.text))];
+        ++by_command.errors;
         return;
       }
       ++s.ops;
       ++s.ops_by_type[static_cast<size_t>(p.type)];
       if (p.type == hw::OpType::kRead && reply.kind == resp::ReplyKind::kNull) ++s.misses;
-      s.latency.record(elapsed_ns(p.intended, now));
+      const uint64_t latency = elapsed_ns(p.intended, now);
+      s.latency.record(latency);
       s.uncorrected_latency.record(elapsed_ns(p.sent, now));
+      ++by_command.ops;
+      by_command.latency.record(latency);
     });
+    // After the sink: whoever sees the count reach the request limit collects every record.
+    shared_.completed.fetch_add(1, std::memory_order_release);
   }
 
   void fail(const char* kind) {
@@ -390,6 +409,7 @@ void LoadEngine::start(Clock::time_point record_from, uint64_t request_limit) {
   s.record_from_ns = to_ns(record_from);
   s.request_limit = request_limit;
   s.claimed = 0;
+  s.sent = 0;
   s.completed = 0;
   s.mode.store(Mode::kRun, std::memory_order_release);
   impl_->post_kick();
@@ -400,12 +420,22 @@ void LoadEngine::collect(Stats& out) {
 }
 
 uint64_t LoadEngine::completed() const {
-  return impl_->shared.completed.load();
+  return impl_->shared.completed.load(std::memory_order_acquire);
+}
+
+uint64_t LoadEngine::sent() const {
+  return impl_->shared.sent.load(std::memory_order_relaxed);
+}
+
+uint64_t LoadEngine::backlog(Clock::time_point at) const {
+  uint64_t n = 0;
+  for (const auto& c : impl_->connections) n += c->backlog(at);
+  return n;
 }
 
 bool LoadEngine::limit_reached() const {
   const auto& s = impl_->shared;
-  return s.request_limit > 0 && s.completed.load() >= s.request_limit;
+  return s.request_limit > 0 && s.completed.load(std::memory_order_acquire) >= s.request_limit;
 }
 
 int LoadEngine::live_connections() const {

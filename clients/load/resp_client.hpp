@@ -41,15 +41,22 @@ class LoadEngine {
   // every reply. What it measured (errors included) is added to `out`.
   void preload(uint64_t n, Stats& out);
 
-  // Starts the workload. Operations intended before `record_from` (the warmup) are sent but
-  // not recorded; with request_limit > 0 at most that many recorded operations are sent.
+  // Starts the workload. Operations sent from `record_from` on are recorded, with their
+  // latency from their intended time even when that was earlier (an open loop behind its
+  // schedule); those sent before (the warmup) are not. With request_limit > 0 exactly that many
+  // recorded operations are sent.
   void start(Clock::time_point record_from, uint64_t request_limit);
 
   // Moves what every I/O thread recorded since the last call into `out`.
   void collect(Stats& out);
 
   // Recorded operations answered so far (errors included), or lost with their connection.
+  // What they measured is in the sinks before they count here.
   uint64_t completed() const;
+  // Recorded operations sent so far.
+  uint64_t sent() const;
+  // Open loop, after stop(): requests due by `at` that were never sent (the schedule's lag).
+  uint64_t backlog(Clock::time_point at) const;
   bool limit_reached() const;  // request_limit operations answered
   int live_connections() const;
 

@@ -113,10 +113,10 @@ RunResult run_load(const RunConfig& config) {
       break;
     }
     if (!warm) {
+      // Nothing sent in the warmup is recorded, so there is nothing to discard here (what
+      // was sent since measure_from is already part of the first interval).
       if (now < measure_from) continue;
       warm = true;
-      Stats discarded;  // nothing recorded in the warmup; drained to be sure
-      engine.collect(discarded);
       last_cut = measure_from;
     }
     const auto since = now - measure_from;
@@ -151,7 +151,18 @@ RunResult run_load(const RunConfig& config) {
     }
   }
   result.duration_s = seconds(last_cut - measure_from);
+  result.sent = engine.sent();
+  const uint64_t answered = result.total.ops + result.total.error_count();
+  result.unanswered = result.sent > answered ? result.sent - answered : 0;
   engine.stop();
+  const double rate = config.engine.rate;
+  if (rate > 0) {
+    result.target_rate = rate;
+    result.backlog = engine.backlog(last_cut);
+    result.achieved_rate =
+        result.duration_s > 0 ? static_cast<double>(answered) / result.duration_s : 0.0;
+    result.rate_missed = result.achieved_rate < (1 - kRateTolerance) * rate;
+  }
   return result;
 }
 

@@ -24,7 +24,11 @@ struct RunConfig {
   RouteSwitcher* switcher = nullptr;             // required when phases are given
   std::ostream* progress = nullptr;              // a line per second, or nullptr
   const std::atomic<bool>* interrupt = nullptr;  // set (e.g. by SIGINT) to end the run early
+  bool allow_rate_miss = false;                  // a missed --rate is reported but is not an error
 };
+
+// An open loop that answers less than this fraction of its target rate missed it.
+inline constexpr double kRateTolerance = 0.05;
 
 // One point of the per-second series (the last one, or one cut by a phase boundary, can be
 // shorter than a second).
@@ -56,6 +60,16 @@ struct RunResult {
   Stats total;
   std::vector<PhaseResult> phases;  // empty without --phases
   std::vector<SeriesPoint> series;
+
+  // Every request sent in the measured window, and what became of it.
+  uint64_t sent = 0;        // recorded requests sent by the end
+  uint64_t unanswered = 0;  // of those, no reply by the end (in no figure above)
+  // Open loop: the target, what was answered per second, and requests due by the end that
+  // never went out (the schedule's lag behind a server that cannot keep up).
+  double target_rate = 0;
+  double achieved_rate = 0;
+  uint64_t backlog = 0;
+  bool rate_missed = false;  // achieved_rate < (1 - kRateTolerance) * target_rate
 };
 
 RunResult run_load(const RunConfig& config);

@@ -14,10 +14,24 @@
 
 namespace hakmem::load {
 
+// The RESP command an operation sends, for the per-command rows of the report. A
+// read-modify-write (GET then SET, timed as one) is a row of its own.
+enum class Command : uint8_t { kGet, kSet, kDel, kGetSet };
+inline constexpr int kCommandCount = 4;
+const char* command_name(Command c);  // "GET", "SET", "DEL", "GET+SET"
+Command command_of(workloads::OpType t);
+
+struct CommandStats {
+  uint64_t ops = 0;     // answered without an error
+  uint64_t errors = 0;  // answered with an error
+  Histogram latency;    // of ops, from the intended send time
+};
+
 struct Stats {
   Histogram latency;              // from the intended send time (open loop) / send time
   Histogram uncorrected_latency;  // from the actual send time
   std::array<uint64_t, workloads::kOpTypeCount> ops_by_type{};
+  std::array<CommandStats, kCommandCount> by_command;
   uint64_t ops = 0;                        // operations answered without an error
   uint64_t misses = 0;                     // reads that found no value
   std::map<std::string, uint64_t> errors;  // by kind: server error word, "protocol", ...

@@ -36,8 +36,8 @@ TEST(Cli, HelpListsDefaults) {
   EXPECT_EQ(r.exit_code, 0);
   for (const char* flag :
        {"--host", "--port", "--threads", "--connections", "--pipeline", "--duration", "--requests",
-        "--warmup", "--seed", "--workload", "--keys", "--value-size", "--rate", "--load", "--json",
-        "--hgrm", "--admin", "--phases"}) {
+        "--warmup", "--seed", "--workload", "--keys", "--value-size", "--rate", "--allow-rate-miss",
+        "--load", "--json", "--hgrm", "--admin", "--phases"}) {
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
   }
   EXPECT_NE(r.out.find("7379"), std::string::npos);  // default port shown

@@ -74,8 +74,16 @@ TEST(JsonOutput, ShortRunHoldsEveryField) {
 
   const json doc = json::parse(hl::testing::slurp(json_path));
   expect_keys(doc,
-              {"schema", "config", "preload", "summary", "phases", "series", "status", "failure"},
+              {"schema", "config", "preload", "summary", "phases", "series", "status", "failure",
+               "requests", "rate"},
               "document");
+  expect_keys(doc["requests"], {"sent", "answered", "unanswered"}, "requests");
+  expect_keys(
+      doc["rate"],
+      {"target", "achieved", "achieved_fraction", "tolerance", "missed", "miss_allowed", "backlog"},
+      "rate");
+  EXPECT_EQ(doc["rate"]["target"], 0.0);  // closed loop: no target to miss
+  EXPECT_FALSE(doc["rate"]["missed"].get<bool>());
   EXPECT_EQ(doc["schema"], "hakmem-load/1");
   EXPECT_EQ(doc["status"], "ok");
   expect_keys(doc["config"],
@@ -98,6 +106,18 @@ TEST(JsonOutput, ShortRunHoldsEveryField) {
   EXPECT_GT(s["errors"].get<uint64_t>(), 0u);
   EXPECT_EQ(s["errors"], s["errors_by_kind"]["ERR"]);
   EXPECT_EQ(s["latency_us"]["count"], s["ops"]);
+  // Workload f: GETs and read-modify-writes, each in its row, errors included.
+  const auto& by = s["by_command"];
+  ASSERT_TRUE(by.contains("GET") && by.contains("GET+SET")) << by.dump();
+  uint64_t row_ops = 0, row_errors = 0;
+  for (const auto& [name, row] : by.items()) {
+    expect_keys(row, {"ops", "ops_per_sec", "errors", "latency_us"}, "by_command." + name);
+    row_ops += row["ops"].get<uint64_t>();
+    row_errors += row["errors"].get<uint64_t>();
+  }
+  EXPECT_EQ(row_ops, s["ops"].get<uint64_t>());
+  EXPECT_EQ(row_errors, s["errors"].get<uint64_t>());
+  EXPECT_EQ(doc["requests"]["answered"].get<uint64_t>(), row_ops + row_errors);
   EXPECT_TRUE(doc["phases"].is_array());
   EXPECT_TRUE(doc["phases"].empty());
 
@@ -128,12 +148,16 @@ TEST(JsonOutput, RequestLimitAndOpenLoopFields) {
   const auto json_path = (dir / "run.json").string();
   const auto r = hl::testing::run_process({HAKMEM_LOAD_BIN, "--port", std::to_string(server.port()),
                                            "--requests", "300", "--rate", "1000", "--warmup", "0",
-                                           "--connections", "3", "-q", "--json", json_path});
+                                           "--connections", "3", "-q", "--json", json_path,
+                                           "--allow-rate-miss"});  // a loaded machine may lag
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.err.empty()) << r.err;  // --quiet: no progress lines
   const json doc = json::parse(hl::testing::slurp(json_path));
   EXPECT_EQ(doc["config"]["mode"], "open");
   EXPECT_EQ(doc["summary"]["ops"], 300);
+  EXPECT_EQ(doc["requests"]["sent"], 300);
+  EXPECT_EQ(doc["rate"]["target"], 1000.0);
+  EXPECT_TRUE(doc["rate"]["miss_allowed"].get<bool>());
   // 300 requests at 1000/s take about 0.3 s.
   EXPECT_GT(doc["summary"]["duration_s"].get<double>(), 0.25);
   EXPECT_LT(doc["summary"]["duration_s"].get<double>(), 5.0);

@@ -86,15 +86,20 @@ TEST_F(ServerE2E, EveryWorkloadRunsWithoutErrors) {
 }
 
 TEST_F(ServerE2E, OpenLoopKeepsTheRate) {
-  const json doc = run_load({"--rate", "2000", "--duration", "1.5", "--warmup", "0.2",
-                             "--connections", "4", "--value-size", "pareto:4096"});
+  // On a loaded 2-core machine the client or server may fall behind the schedule: that is
+  // reported (tested in load.Truth), not failed, here.
+  const json doc =
+      run_load({"--rate", "2000", "--duration", "1.5", "--warmup", "0.2", "--connections", "4",
+                "--value-size", "pareto:4096", "--allow-rate-miss"});
   ASSERT_TRUE(doc.contains("summary"));
   EXPECT_EQ(doc["summary"]["errors"], 0);
-  // The schedule caps the rate (a few requests of slack at the window's edges); on a loaded
-  // 2-core machine the client or server may fall behind it, so the floor is loose.
+  EXPECT_EQ(doc["rate"]["target"], 2000.0);
+  // The schedule caps the rate: the window can at most catch up on what the warmup's
+  // schedule left unsent (plus a few requests of slack at the edges); the floor is loose.
   const double rate = doc["summary"]["ops_per_sec"].get<double>();
-  EXPECT_LE(rate, 2000.0 * 1.05);
+  EXPECT_LE(rate, 2000.0 * (1.5 + 0.2) / 1.5 * 1.02);
   EXPECT_GE(rate, 2000.0 * 0.5);
+  EXPECT_EQ(doc["rate"]["missed"].get<bool>(), rate < 2000.0 * 0.95);
 }
 
 TEST_F(ServerE2E, PhasesSwitchTheServersRoute) {
