@@ -140,14 +140,17 @@ class Connection {
         break;
       }
     }
-    const bool limit_spent =
-        shared_.request_limit > 0 &&
-        shared_.claimed.load(std::memory_order_relaxed) >= shared_.request_limit;
     if (mode == Mode::kRun && schedule_ && !timer_armed_ && !shared_.stopping.load() &&
-        !limit_spent && static_cast<int>(in_flight_.size()) < max_in_flight) {
+        !limit_spent() && static_cast<int>(in_flight_.size()) < max_in_flight) {
       arm_timer();
     }
     flush();
+  }
+
+  // Run mode only: request_limit is written before the mode changes to kRun.
+  bool limit_spent() const {
+    return shared_.request_limit > 0 &&
+           shared_.claimed.load(std::memory_order_relaxed) >= shared_.request_limit;
   }
 
   bool issue_preload() {

@@ -223,8 +223,16 @@ TEST(StoreArenaServerTest, InfoReportsWhatTheMemoryStoreHolds) {
     EXPECT_GE(field("memory_store_bytes"), kValueBytes) << arena;
     EXPECT_EQ(field("memory_store_keys"), 1u) << arena;
     EXPECT_NE(info.find("memory_store_allocator:" + arena + "\r\n"), std::string::npos);
-    EXPECT_GE(field("allocator_bytes_in_use"), field("memory_store_bytes")) << arena;
-    EXPECT_GE(field("used_memory"), field("memory_store_bytes")) << arena;
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    // The sanitizer's malloc leaves glibc's mallinfo2 empty: the system arena knows nothing.
+    const bool allocator_knows = arena != "system";
+#else
+    const bool allocator_knows = true;
+#endif
+    if (allocator_knows) {
+      EXPECT_GE(field("allocator_bytes_in_use"), field("memory_store_bytes")) << arena;
+      EXPECT_GE(field("used_memory"), field("memory_store_bytes")) << arena;
+    }
     server.stop();
   }
 }
