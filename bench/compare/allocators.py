@@ -1,26 +1,22 @@
-"""The configurations compared, and which of them can run on this machine."""
+"""The configurations compared, how the server runs each one, and what the allocator serves."""
 
 import os
 import subprocess
 
-# name -> how the server runs it. jemalloc cannot be dlopen'ed (static TLS), so the server runs
-# with it preloaded and `--arena jemalloc` checks that the process malloc is jemalloc.
+# name -> allocator family, hakmem's route, the peer's shared library.
 CONFIGS = {
-    "hakmem-S": {"arena": "hakmem", "route": "S"},
-    "hakmem-P": {"arena": "hakmem", "route": "P"},
-    "system": {"arena": "system"},
-    "jemalloc": {"arena": "jemalloc", "preload_soname": "libjemalloc.so.2"},
-    "mimalloc": {"arena": "mimalloc", "soname": "libmimalloc.so.2"},
-    "tcmalloc": {"arena": "tcmalloc", "soname": "libtcmalloc_minimal.so.4"},
+    "hakmem-S": {"family": "hakmem", "route": "S"},
+    "hakmem-P": {"family": "hakmem", "route": "P"},
+    "system": {"family": "system"},
+    "jemalloc": {"family": "jemalloc", "soname": "libjemalloc.so.2"},
+    "mimalloc": {"family": "mimalloc", "soname": "libmimalloc.so.2"},
+    "tcmalloc": {"family": "tcmalloc", "soname": "libtcmalloc_minimal.so.4"},
 }
 DEFAULT = list(CONFIGS)
+MODES = ("whole", "arena")
 
 # Shared libraries for LD_PRELOAD runs of a whole program (hakmem-bench rocksdb).
-PRELOAD_SONAMES = {
-    "jemalloc": "libjemalloc.so.2",
-    "mimalloc": "libmimalloc.so.2",
-    "tcmalloc": "libtcmalloc_minimal.so.4",
-}
+PRELOAD_SONAMES = {name: spec["soname"] for name, spec in CONFIGS.items() if "soname" in spec}
 
 
 def find_library(soname):
@@ -40,27 +36,65 @@ def find_library(soname):
     return None
 
 
-def resolve(names):
-    """(runnable configs as name -> spec with "preload" filled, notes about skipped ones)."""
+def launch(name, mode, build_dir):
+    """How hakmem-server runs `name`: {arena, route, preload, env, counter, serves}, or raise
+    LookupError naming what is missing.
+
+    whole: the allocator is the process's malloc (LD_PRELOAD; system: nothing preloaded), so it
+    serves everything: the store's keys and values, requests, replies, RocksDB, libstdc++. The
+    peers' arenas are then the preloaded library itself (dlopen of a loaded soname returns it),
+    so INFO's allocator counters cover the whole process; hakmem's come from HAKMEM_STATS at exit
+    (the server's own linked-in hakmem would be a second, idle instance, so --arena system).
+    arena: `--arena NAME` serves only the server's arena objects; the rest stays on glibc
+    (jemalloc cannot be dlopen'ed, so it is preloaded and serves the whole process anyway).
+    """
+    spec = CONFIGS[name]
+    family = spec["family"]
+    out = {"arena": family, "route": None, "preload": None, "env": {}, "counter": "info"}
+    if family == "hakmem":
+        lib = os.path.join(build_dir, "lib", "libhakmem.so")
+        if mode == "whole":
+            if not os.path.exists(lib):
+                raise LookupError("%s skipped: %s not built" % (name, lib))
+            out.update(arena="system", preload=lib, env={"HAKMEM_ROUTE": spec["route"]},
+                       counter="hakmem_stats",
+                       serves="libhakmem.so preloaded (HAKMEM_ROUTE=%s): the whole process" % spec["route"])
+        else:
+            out.update(route=spec["route"],
+                       serves="--arena hakmem --route %s: the server's arena objects (requests, "
+                              "replies, what the store keeps on the arena, RocksDB's block "
+                              "cache); the rest on glibc" % spec["route"])
+        return out
+    if family == "system":
+        out["serves"] = ("glibc malloc, nothing preloaded: the whole process" if mode == "whole" else
+                         "--arena system: glibc malloc, which serves the whole process anyway")
+        return out
+    path = find_library(spec["soname"])
+    if path is None:
+        raise LookupError("%s skipped: %s is not installed" % (name, spec["soname"]))
+    if mode == "whole" or family == "jemalloc":
+        out["preload"] = path
+        out["serves"] = "%s preloaded: the whole process" % spec["soname"]
+        if mode == "arena":
+            out["serves"] += " (jemalloc cannot be dlopen'ed, so it is preloaded in arena mode too)"
+    else:
+        out["serves"] = ("--arena %s (dlopen'ed): the server's arena objects; the rest on glibc"
+                         % family)
+    if family == "mimalloc":
+        out["counter"] = None  # mimalloc has no cheap bytes-in-use counter
+    return out
+
+
+def resolve(names, mode="whole", build_dir="build"):
+    """(runnable configs as name -> launch spec, notes about skipped ones)."""
     runnable, notes = {}, []
     for name in names:
         if name not in CONFIGS:
             raise ValueError("unknown allocator '%s' (known: %s)" % (name, ", ".join(CONFIGS)))
-        spec = dict(CONFIGS[name])
-        soname = spec.get("preload_soname") or spec.get("soname")
-        if soname:
-            path = find_library(soname)
-            if path is None:
-                notes.append("%s skipped: %s is not installed" % (name, soname))
-                continue
-            if "preload_soname" in spec:
-                spec["preload"] = path
-        runnable[name] = spec
-    if "jemalloc" in runnable:
-        notes.append("jemalloc cannot be dlopen'ed, so its server runs with jemalloc preloaded as "
-                     "the whole process's malloc (RocksDB included); the other arenas serve the "
-                     "server's request and reply objects (hakmem also the block cache) while "
-                     "RocksDB uses glibc")
+        try:
+            runnable[name] = launch(name, mode, build_dir)
+        except LookupError as e:
+            notes.append(str(e))
     return runnable, notes
 
 

@@ -1,12 +1,11 @@
-"""One measured run: a fresh server, hakmem-load against it, the server's memory figures."""
+"""One hakmem-load invocation: its command line, its figures, and polling the server meanwhile."""
 
-import json
 import os
 import subprocess
 import tempfile
 import time
 
-from .server import Server, ServerError
+from . import children
 
 
 def load_metrics(doc):
@@ -44,26 +43,46 @@ def memory_metrics(info):
     }
 
 
-class LoadSettings:
-    """hakmem-load flags shared by every run of one comparison."""
+def hakmem_stats_metrics(counters):
+    """The preloaded hakmem's figures from its HAKMEM_STATS line at exit (whole-process runs)."""
+    if not counters:
+        return {}
+    return {"arena_bytes_in_use_peak": counters.get("bytes_in_use_peak"),
+            "arena_bytes_in_use": counters.get("bytes_in_use"),
+            "arena_bytes_committed": counters.get("bytes_committed"),
+            "page_reuse_rate": counters.get("page_reuse_rate"),
+            "mem_allocator": "hakmem (LD_PRELOAD)"}
 
-    def __init__(self, args):
-        self.args = args
 
-    def command(self, binary, port, json_path, hgrm_path, rate=0, admin=None, phases=None):
-        a = self.args
-        cmd = [binary, "--host", "127.0.0.1", "--port", str(port), "--threads", str(a.threads),
-               "--connections", str(a.connections), "--pipeline", str(a.pipeline),
-               "--workload", a.workload, "--keys", str(a.keys), "--load", str(a.load),
-               "--value-size", a.value_size, "--warmup", str(a.warmup), "--seed", str(a.seed),
-               "--json", json_path, "--hgrm", hgrm_path, "--quiet"]
-        if phases:
-            cmd += ["--admin", admin, "--phases", phases]
-        else:
-            cmd += ["--duration", str(a.duration)]
-        if rate:
-            cmd += ["--rate", str(int(rate))]
-        return cmd
+def supports(binary, flag):
+    """Whether `binary --help` lists `flag` (hakmem-load grows options; use them when present)."""
+    try:
+        out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return flag in out
+
+
+def command(ctx, step, port, json_path, hgrm_path, seed, rate=0, admin=None, phases=None):
+    """hakmem-load's command line for one step (taskset on the load generator's CPUs)."""
+    a = ctx.args
+    cmd = ["taskset", "-c", ",".join(map(str, ctx.load_cpus))] if ctx.load_cpus else []
+    cmd += [ctx.bins["load"], "--host", "127.0.0.1", "--port", str(port),
+            "--threads", str(ctx.load_threads),
+            "--connections", str(step.connections or a.connections),
+            "--pipeline", str(step.pipeline or a.pipeline), "--workload", step.workload,
+            "--keys", str(ctx.keys), "--load", str(step.load), "--value-size", step.value_size,
+            "--warmup", str(step.warmup), "--seed", str(seed), "--json", json_path,
+            "--hgrm", hgrm_path, "--quiet"]
+    if phases:
+        cmd += ["--admin", admin, "--phases", phases]
+    else:
+        cmd += ["--requests", str(step.requests)]
+    if rate:
+        cmd += ["--rate", str(int(rate))]
+        if ctx.allow_rate_miss:
+            cmd.append("--allow-rate-miss")  # a missed rate is a result here, shown in the summary
+    return cmd
 
 
 def phases_seconds(spec):
@@ -78,85 +97,34 @@ def phases_seconds(spec):
     return total
 
 
-def run_polling(cmd, server, timeout, interval=0.5):
+def run_polling(cmd, server, timeout, poll_info=True, interval=0.5):
     """Runs hakmem-load while polling INFO memory; (finished process, peak allocator bytes or None).
 
     A run past `timeout` gets SIGTERM (hakmem-load then reports what it measured, exit 130)."""
     peak = None
     deadline = time.monotonic() + timeout
     with open(os.devnull, "w") as null, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=null, stderr=err, text=True)
-        while True:
-            try:
-                proc.wait(timeout=interval)
-                break
-            except subprocess.TimeoutExpired:
-                if time.monotonic() > deadline and proc.returncode is None:
-                    proc.terminate()
-                    deadline = float("inf")
-            try:
-                in_use = memory_metrics(server.info("memory"))["arena_bytes_in_use"]
-            except OSError:
-                continue  # a busy server may not answer in time; the next poll may
-            if in_use is not None:
-                peak = max(peak or 0, in_use)
+        proc = children.popen(cmd, stdout=null, stderr=err, text=True)
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=interval)
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() > deadline and proc.returncode is None:
+                        proc.terminate()
+                        deadline = float("inf")
+                if not poll_info:
+                    continue
+                try:
+                    in_use = memory_metrics(server.info("memory"))["arena_bytes_in_use"]
+                except OSError:
+                    continue  # a busy server may not answer in time; the next poll may
+                if in_use is not None:
+                    peak = max(peak or 0, in_use)
+        finally:
+            if proc.returncode is not None:
+                children.forget(proc)  # else cleanup() stops it
         err.seek(0)
         proc.stderr_text = err.read()
     return proc, peak
-
-
-def run_one(bins, spec, settings, raw_dir, tag, rate=0, phases=None, server_args=()):
-    """Runs one configuration once; returns a record (status "ok" or "failed", never invented)."""
-    rec = {"status": "failed", "failure": "", "rate": int(rate)}
-    json_path = os.path.join(raw_dir, tag + ".json")
-    hgrm_path = os.path.join(raw_dir, tag + ".hgrm")
-    rss_path = os.path.join(raw_dir, tag + ".rss.tsv")
-    server = Server(bins["server"], spec["arena"], route=spec.get("route"),
-                    preload=spec.get("preload"), extra_args=server_args)
-    try:
-        server.start()
-    except ServerError as e:
-        rec["failure"] = str(e)
-        return rec
-    try:
-        cmd = settings.command(bins["load"], server.port, json_path, hgrm_path, rate=rate,
-                               admin=server.admin, phases=phases)
-        rec["load_command"] = " ".join(cmd)
-        load_start = server.sampler.now()
-        a = settings.args
-        length = phases_seconds(phases) if phases else a.duration
-        proc, peak = run_polling(cmd, server, timeout=120 + 3 * (a.warmup + length))
-        rec["load_window_s"] = [round(load_start, 3), round(server.sampler.now(), 3)]
-        rec["arena_bytes_in_use_peak"] = peak
-        if proc.returncode != 0:
-            rec["failure"] = "hakmem-load exited %d: %s" % (proc.returncode, proc.stderr_text.strip()[-500:])
-        try:
-            with open(json_path) as f:
-                doc = json.load(f)
-            rec.update(load_metrics(doc))
-            rec["load_json"] = os.path.basename(json_path)
-            rec["hgrm"] = os.path.basename(hgrm_path)
-            if doc["status"] != "ok" and not rec["failure"]:
-                rec["failure"] = "hakmem-load status %s: %s" % (doc["status"], doc.get("failure", ""))
-        except (OSError, ValueError, KeyError) as e:
-            rec["failure"] = rec["failure"] or "no usable hakmem-load JSON (%s)" % e
-        try:
-            rec.update(memory_metrics(server.info("memory")))
-            if rec["arena_bytes_in_use"] is not None:
-                rec["arena_bytes_in_use_peak"] = max(rec["arena_bytes_in_use_peak"] or 0,
-                                                     rec["arena_bytes_in_use"])
-        except OSError as e:
-            rec["failure"] = rec["failure"] or "INFO memory failed: %s" % e
-        rec["rss_final_bytes"] = server.sampler.sample() or server.sampler.last()
-    finally:
-        server.stop()
-    rec["rss_peak_bytes"] = server.sampler.peak
-    rec["rss_file"] = os.path.basename(rss_path)
-    with open(rss_path, "w") as f:
-        f.write("# seconds since server start\trss bytes\n")
-        for t, v in server.sampler.samples:
-            f.write("%.3f\t%d\n" % (t, v))
-    if not server.clean_exit and not rec["failure"]:
-        rec["failure"] = "server did not exit cleanly on SIGTERM: " + server.log_text[-300:]
-    rec["status"] = "failed" if rec["failure"] else "ok"
-    return rec

@@ -1,8 +1,9 @@
-"""summary.md (tables for people) and summary.json (the same rows plus every run) from records."""
+"""summary.md (verdict first, then tables) and summary.json (the same rows plus every run)."""
 
 import json
+import statistics
 
-from . import stats
+from . import intervals, scenarios, stats
 
 
 def fmt_ops(v):
@@ -29,20 +30,41 @@ def fmt_rate(v):
     return "n/a" if v is None else "%.3f" % v
 
 
-def fmt_ratio(v):
-    return "" if v is None else "x%.2f" % v
+def fmt_factor(v):
+    return "n/a" if v is None else "%.2f" % v
 
 
-def cell(s, fmt):
-    """"median (min-max)", the range without the median's unit; one value when the spread is flat."""
-    if s is None:
-        return "n/a"  # no ok run, or the allocator has no such figure
-    med, lo, hi = fmt(s["median"]), fmt(s["min"]), fmt(s["max"])
-    if s["n"] == 1 or lo == hi:
-        return med
+def fmt_pct(v):
+    return "n/a" if v is None else "%.0f%%" % (100 * v)
+
+
+def fmt_ratio(v, ci=None):
+    if v is None:
+        return ""
+    if ci:
+        return "x%.2f [%.2f-%.2f]" % (v, ci[0], ci[1])
+    return "x%.2f" % v
+
+
+def _strip_unit(med, lo, hi):
     unit = " " + med.split(" ", 1)[1] if " " in med else ""
     if unit and lo.endswith(unit) and hi.endswith(unit):
         lo, hi = lo[:-len(unit)], hi[:-len(unit)]
+    return lo, hi
+
+
+def cell(s, fmt):
+    """"median [95% interval]" with 3+ runs, "median (min-max)" with 2, one value with 1."""
+    if s is None:
+        return "n/a"  # no ok run, or the allocator has no such figure
+    med = fmt(s["median"])
+    if s.get("ci"):
+        lo, hi = _strip_unit(med, fmt(s["ci"][0]), fmt(s["ci"][1]))
+        return med if lo == hi else "%s [%s-%s]" % (med, lo, hi)
+    lo, hi = fmt(s["min"]), fmt(s["max"])
+    if s["n"] == 1 or lo == hi:
+        return med
+    lo, hi = _strip_unit(med, lo, hi)
     return "%s (%s-%s)" % (med, lo, hi)
 
 
@@ -52,26 +74,69 @@ def table(header, rows):
     return "\n".join(lines)
 
 
-def latency_table(rows):
-    out = []
-    for r in rows:
-        m, vs = r["metrics"], r["vs_system"]
-        out.append([r["config"], "%d/%d" % (r["ok"], r["reps"]), cell(m["ops_per_sec"], fmt_ops),
-                    fmt_ratio(vs["ops_per_sec"]), cell(m["p50_us"], fmt_us), cell(m["p99_us"], fmt_us),
-                    fmt_ratio(vs["p99_us"]), cell(m["p999_us"], fmt_us), cell(m["max_us"], fmt_us)])
-    return table(["allocator", "ok", "ops/s", "vs system", "p50", "p99", "p99 vs system", "p99.9",
-                  "max"], out)
+def ratio_cell(r, m):
+    return fmt_ratio(r["vs_system"].get(m), r.get("vs_system_ci", {}).get(m))
 
 
-def memory_table(rows):
+def latency_table(rows, open_loop=False):
     out = []
     for r in rows:
-        m, vs = r["metrics"], r["vs_system"]
-        out.append([r["config"], cell(m["rss_peak_bytes"], fmt_bytes), fmt_ratio(vs["rss_peak_bytes"]),
-                    cell(m["rss_final_bytes"], fmt_bytes), fmt_ratio(vs["rss_final_bytes"]),
-                    cell(m["arena_bytes_in_use_peak"], fmt_bytes), cell(m["page_reuse_rate"], fmt_rate)])
-    return table(["allocator", "peak RSS", "vs system", "final RSS", "vs system",
-                  "allocator in use (peak)", "page reuse rate"], out)
+        m = r["metrics"]
+        line = [r["config"], "%d/%d" % (r["ok"], r["reps"]), cell(m["ops_per_sec"], fmt_ops),
+                ratio_cell(r, "ops_per_sec"), cell(m["p50_us"], fmt_us), cell(m["p99_us"], fmt_us),
+                ratio_cell(r, "p99_us"), cell(m["p999_us"], fmt_us), cell(m["max_us"], fmt_us)]
+        if open_loop:
+            line.append(cell(m.get("rate_achieved"), fmt_pct))
+        out.append(line)
+    header = ["allocator", "ok", "ops/s", "vs system", "p50", "p99", "p99 vs system", "p99.9", "max"]
+    return table(header + (["rate achieved"] if open_loop else []), out)
+
+
+def memory_table(rows, scenario=""):
+    out = []
+    for r in rows:
+        m = r["metrics"]
+        line = [r["config"], cell(m["rss_peak_bytes"], fmt_bytes), ratio_cell(r, "rss_peak_bytes"),
+                cell(m["rss_final_bytes"], fmt_bytes), ratio_cell(r, "rss_final_bytes")]
+        if scenario == "drift":
+            line += [cell(m.get("frag_final"), fmt_factor), ratio_cell(r, "frag_final"),
+                     cell(m.get("frag_peak"), fmt_factor)]
+        if scenario == "burst":
+            line += [cell(m.get("rss_before_burst_bytes"), fmt_bytes),
+                     cell(m.get("rss_after_delete_bytes"), fmt_bytes),
+                     cell(m.get("rss_after_idle_bytes"), fmt_bytes), ratio_cell(r, "rss_after_idle_bytes"),
+                     cell(m.get("rss_returned_fraction"), fmt_pct)]
+        line += [cell(m["arena_bytes_in_use_peak"], fmt_bytes), cell(m["page_reuse_rate"], fmt_rate)]
+        out.append(line)
+    header = ["allocator", "peak RSS", "vs system", "final RSS", "vs system"]
+    if scenario == "drift":
+        header += ["RSS / live at the end", "vs system", "worst RSS / live"]
+    if scenario == "burst":
+        header += ["RSS before", "after the delete", "after idling", "vs system", "burst returned"]
+    return table(header + ["allocator in use (peak)", "page reuse rate"], out)
+
+
+def steps_table(runs, scenario_name, step_names):
+    """Per step: the median RSS at its end and RSS / live data, per allocator."""
+    configs = []
+    for r in runs:
+        if r["mode"] == scenario_name and r["config"] not in configs:
+            configs.append(r["config"])
+    out = []
+    for c in configs:
+        ok = [r for r in runs if r["mode"] == scenario_name and r["config"] == c and r["status"] == "ok"]
+        line = [c]
+        for i in range(len(step_names)):
+            rss = [r["steps"][i].get("rss_end_bytes") for r in ok if len(r["steps"]) > i]
+            live = [r["steps"][i].get("rss_per_live") for r in ok if len(r["steps"]) > i]
+            rss = [v for v in rss if v is not None]
+            live = [v for v in live if v is not None]
+            text = fmt_bytes(statistics.median(rss)) if rss else "n/a"
+            if live:
+                text += " / %.2f" % statistics.median(live)
+            line.append(text)
+        out.append(line)
+    return table(["allocator"] + ["after %s" % n for n in step_names], out)
 
 
 def phases_table(run):
@@ -91,12 +156,45 @@ def phases_table(run):
 def rocksdb_table(rows):
     out = []
     for r in rows:
-        m, vs = r["metrics"], r["vs_system"]
+        m = r["metrics"]
         out.append([r["config"], "%d/%d" % (r["ok"], r["reps"]), cell(m["ops_per_sec"], fmt_ops),
-                    fmt_ratio(vs["ops_per_sec"]), cell(m["fill_ops_per_sec"], fmt_ops),
-                    cell(m["rss_peak_bytes"], fmt_bytes), fmt_ratio(vs["rss_peak_bytes"])])
+                    ratio_cell(r, "ops_per_sec"), cell(m["fill_ops_per_sec"], fmt_ops),
+                    cell(m["rss_peak_bytes"], fmt_bytes), ratio_cell(r, "rss_peak_bytes")])
     return table(["allocator (LD_PRELOAD)", "ok", "ops/s (reads+writes)", "vs system", "fill ops/s",
                   "peak RSS", "vs system"], out)
+
+
+def verdict_line(title, metric, rows):
+    """One line: every allocator's ratio to system on `metric`, with its interval and word."""
+    label, direction = scenarios.METRIC_INFO[metric]
+    base = next((r for r in rows if r["config"] == "system"), None)
+    if base is None or not base["ok"] or base["metrics"].get(metric) is None:
+        return "- %s, %s: no verdict (system malloc has no successful run)" % (title, label)
+    n_base = base["metrics"][metric]["n"]
+    parts = []
+    for r in rows:
+        if r["config"] == "system":
+            continue
+        s = r["metrics"].get(metric)
+        if s is None:
+            parts.append("%s n/a" % r["config"])
+            continue
+        _, text = intervals.judge(r["vs_system"][metric], r["vs_system_ci"].get(metric), s["n"],
+                                  n_base, direction)
+        parts.append("%s %s" % (r["config"], text))
+    return "- %s, %s (%s is better) vs system: %s" % (title, label, "higher" if direction > 0 else
+                                                      "lower", "; ".join(parts))
+
+
+def verdict(summary):
+    lines = []
+    for name, sc in summary["scenarios"].items():
+        if sc["rows"]:
+            lines += [verdict_line(name, m, sc["rows"]) for m in sc["verdict"]]
+    if summary.get("rocksdb"):
+        lines += [verdict_line("rocksdb-bench", m, summary["rocksdb"])
+                  for m in ("ops_per_sec", "rss_peak_bytes")]
+    return lines or ["- nothing to judge: no scenario ran"]
 
 
 def failures(runs):
@@ -110,33 +208,72 @@ def error_notes(runs):
             for r in runs if r["status"] == "ok" and r.get("errors")]
 
 
+def caveats(summary):
+    """Warnings a reader needs before trusting a table: RSS still rising, rates missed."""
+    out = []
+    for name, sc in summary["scenarios"].items():
+        for r in sc["rows"] or []:
+            rise = r["metrics"].get("rss_rise_last_quarter")
+            if rise and rise["median"] > 0.02:
+                out.append("%s %s: RSS still rose %.0f%% over the last quarter of the measured step "
+                           "(median): it had not levelled off" % (name, r["config"], 100 * rise["median"]))
+            ach = r["metrics"].get("rate_achieved")
+            if ach and ach["median"] < 0.95:
+                out.append("%s %s: the open loop reached only %.0f%% of its target rate (median)"
+                           % (name, r["config"], 100 * ach["median"]))
+    return out
+
+
 def build(summary):
-    """summary: the dict written to summary.json (see cli.py). Returns the markdown text."""
+    """summary: the dict written to summary.json (driver.summarize). Returns the markdown text."""
     s = summary
     m = s["machine"]
-    lines = ["# hakmem-compare %s" % s["started"], "",
-             "Machine: %s, %d CPUs (nproc), %s, kernel %s; load average %s when the runs ended." % (
-                 m["cpu_model"], m["nproc"], m["memory"], m["kernel"], m.get("loadavg_1m", "n/a")),
-             "Settings: %s." % s["settings_text"],
-             "Medians of %d interleaved reps, (min-max) over the reps; ratios are medians divided by "
-             "system malloc's. RSS is the server's, sampled from /proc every 100 ms. "
-             "Allocator in use: the highest live bytes the arena's allocator reported (INFO memory, "
-             "polled every 0.5 s during the load; system and jemalloc: the whole process's malloc, RocksDB included; hakmem, "
-             "tcmalloc: that allocator only, i.e. requests, replies and for hakmem the block cache; "
-             "mimalloc: n/a, no cheap counter). n/a: no figure or no successful run." % s["settings"]["reps"],
-             ""]
-    lines += ["- " + n for n in s["notes"]]
-    if s["notes"]:
+    reps = s["settings"]["reps"]
+    lines = ["# hakmem-compare %s" % s["started"], "", "## Verdict", "",
+             "Ratios are an allocator's median over system malloc's, with the bootstrap 95%% "
+             "interval of that ratio in brackets (%d resamples, fixed seed); a difference counts "
+             "only when the interval excludes 1. %s" % (
+                 intervals.RESAMPLES,
+                 "%d interleaved reps per scenario." % reps if reps >= 5 else
+                 "Only %d interleaved reps per scenario (a short profile): small differences "
+                 "cannot be detected; use --profile full (5 reps) for numbers to quote." % reps), ""]
+    lines += verdict(s) + [""]
+    lines += ["## What each allocator served (%s process mode)" % s["process_mode"], ""]
+    lines += ["- %s: %s" % (name, spec["serves"]) for name, spec in s["configs"].items()] + [""]
+    lines += ["## Method", "",
+              "Machine: %s, %d CPUs (nproc), %s, kernel %s; load average %s when the runs ended." % (
+                  m["cpu_model"], m["nproc"], m["memory"], m["kernel"], m.get("loadavg_1m", "n/a")),
+              "Settings: %s." % s["settings_text"],
+              "Every run starts a fresh server; steps are fixed request counts, so every allocator "
+              "ends a step with the same data. Latency and throughput are the measured step's "
+              "(after its warm-up, which is not recorded). RSS is the server's, sampled from /proc "
+              "every 100 ms (peak: VmHWM); final RSS is taken at the end of the last step. Live "
+              "data: the bytes of every key and value, read back with MGET after a step. Cells: "
+              "median [95% interval of the median] with 3+ runs, else median (min-max). "
+              "Allocator in use: the allocator's own bytes-in-use peak (INFO memory polled every "
+              "0.5 s; hakmem preloaded: its exact peak from HAKMEM_STATS at exit; mimalloc: n/a).", ""]
+    notes = s["notes"] + caveats(s)
+    lines += ["- " + n for n in notes]
+    if notes:
         lines.append("")
-    if s.get("closed") is not None:
-        lines += ["## Closed loop (max throughput)", "", latency_table(s["closed"]), "",
-                  memory_table(s["closed"]), ""]
-    if s.get("open") is not None:
-        lines += ["## Open loop at %s ops/s (%s)" % (fmt_ops(s["open_rate"]), s["open_rate_basis"]),
-                  "", "Latency from the intended send time (no coordinated omission).", "",
-                  latency_table(s["open"]), "", memory_table(s["open"]), ""]
+    for name, sc in s["scenarios"].items():
+        rows = sc["rows"]
+        if rows is None:
+            continue
+        title = name
+        if name == "ycsb-open":
+            title += " at %s ops/s (%s)" % (fmt_ops(s["open_rate"]), s["open_rate_basis"])
+        lines += ["## %s" % title, "", "%s. Steps: %s." % (sc["description"][0].upper() +
+                                                          sc["description"][1:], sc["steps"]), ""]
+        if sc["measured"]:
+            lines += ["Measured step: %s." % sc["measured"], "",
+                      latency_table(rows, open_loop=name == "ycsb-open"), ""]
+        lines += [memory_table(rows, name), ""]
+        if name in ("drift", "burst"):
+            lines += ["RSS at the end of each step (median; / RSS divided by live data):", "",
+                      steps_table(s["runs"], name, sc["step_names"]), ""]
     if s.get("phases_run") is not None:
-        lines += ["## Route switch live (hakmem, admin RPC, %s)" % s["phases_spec"], "",
+        lines += ["## Route switch live (hakmem arena mode, admin RPC, %s)" % s["phases_spec"], "",
                   phases_table(s["phases_run"]), ""]
     if s.get("rocksdb") is not None:
         lines += ["## RocksDB embedded (hakmem-bench rocksdb, %s)" % s["rocksdb_settings"], "",

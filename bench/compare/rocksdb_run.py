@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 
-from . import allocators
+from . import allocators, children
 
 METRICS = ["ops_per_sec", "fill_ops_per_sec", "rss_peak_bytes", "rss_final_bytes"]
 
@@ -41,7 +41,8 @@ def targets(config_names, build_dir):
     return out, notes
 
 
-def run_all(args, bins, raw_dir, log):
+def run_all(args, bins, raw_dir, log, tick=lambda: "", cpus=None):
+    """reps x allocators, interleaved; cpus: taskset list (the benchmark is its own load)."""
     bench = bins["bench"]
     probe = subprocess.run([bench, "rocksdb", "--help"], capture_output=True) if os.access(
         bench, os.X_OK) else None
@@ -54,36 +55,48 @@ def run_all(args, bins, raw_dir, log):
     runs = []
     for rep in range(1, args.rocksdb_reps + 1):
         for name, extra in envs.items():
-            rec = run_bench(bench, args, extra, os.path.join(raw_dir, "rocksdb-%s-%d.json" % (name, rep)))
+            rec = run_bench(bench, args, extra, os.path.join(raw_dir, "rocksdb-%s-%d.json" % (name, rep)),
+                            cpus)
             rec.update(config=name, mode="rocksdb", rep=rep, env=extra)
             status = ("%s ops/s, peak RSS %.1f MiB" % (round(rec["ops_per_sec"]),
                                                         rec["rss_peak_bytes"] / 1048576.0)
                       if rec["status"] == "ok" else "FAILED: " + rec["failure"][:300])
-            log("  [rocksdb %d/%d] %-9s %s" % (rep, args.rocksdb_reps, name, status))
+            log("  %s rocksdb-bench rep %d/%d %-9s %s" % (tick(), rep, args.rocksdb_reps, name, status))
             runs.append(rec)
     return runs, notes
 
 
-def run_bench(bench, args, extra_env, json_path):
+def planned(args):
+    """How many runs run_all will make (for the progress count)."""
+    names = [a for a in args.allocs.split(",") if a]
+    return len(targets(names, args.build)[0]) * args.rocksdb_reps
+
+
+def run_bench(bench, args, extra_env, json_path, cpus=None):
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     env.update(extra_env)
-    cmd = [bench, "rocksdb", "--seconds", str(args.rocksdb_seconds), "--keys",
+    cmd = ["taskset", "-c", ",".join(map(str, cpus))] if cpus else []
+    cmd += [bench, "rocksdb", "--seconds", str(args.rocksdb_seconds), "--keys",
            str(args.rocksdb_keys), "--threads", "4", "--block-cache-mb", "8", "--json"]
     rec = {"status": "failed", "failure": "", "command": " ".join(cmd)}
+    proc = children.popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                              timeout=120 + 10 * args.rocksdb_seconds)
+        out, err = proc.communicate(timeout=120 + 10 * args.rocksdb_seconds)
     except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        children.forget(proc)
         rec["failure"] = "timed out"
         return rec
+    children.forget(proc)
     with open(json_path, "w") as f:
-        f.write(proc.stdout)
+        f.write(out)
     if proc.returncode != 0:
-        rec["failure"] = "exit %d: %s" % (proc.returncode, proc.stderr.strip()[-500:])
+        rec["failure"] = "exit %d: %s" % (proc.returncode, err.strip()[-500:])
         return rec
     try:
-        rec.update(bench_metrics(json.loads(proc.stdout.strip().splitlines()[-1])))
+        rec.update(bench_metrics(json.loads(out.strip().splitlines()[-1])))
     except (ValueError, KeyError, IndexError) as e:
         rec["failure"] = "unreadable report (%s)" % e
         return rec

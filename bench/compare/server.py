@@ -1,16 +1,14 @@
 """One hakmem-server lifetime: fresh data dir, ephemeral ports, RSS sampling, clean SIGTERM."""
 
+import json
 import os
 import queue
-import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 import threading
 import time
 
-from . import rss
+from . import children, resp, rss
 
 
 class ServerError(RuntimeError):
@@ -21,12 +19,17 @@ class Server:
     """Starts hakmem-server on 127.0.0.1 with --port 0; use as a context manager."""
 
     def __init__(self, binary, arena, route=None, preload=None, store="rocksdb",
-                 extra_args=(), start_timeout=30.0, stop_timeout=60.0):
+                 extra_args=(), start_timeout=30.0, stop_timeout=60.0, env=None, cpus=None,
+                 hakmem_stats=False):
         self.binary = binary
         self.arena = arena
         self.route = route
         self.preload = preload
         self.store = store
+        self.env = dict(env or {})
+        self.cpus = cpus                  # taskset CPU list, or None
+        self.hakmem_stats = hakmem_stats  # HAKMEM_STATS=1 into a file: the preloaded hakmem's counters
+        self.stats = None                 # that line's "counters", once stopped
         self.extra_args = list(extra_args)
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
@@ -47,9 +50,10 @@ class Server:
         return False
 
     def start(self):
-        self.tmp = tempfile.mkdtemp(prefix="hakmem-compare-")
+        self.tmp = children.mkdtemp(prefix="hakmem-compare-")
         port_file = os.path.join(self.tmp, "port")
-        cmd = [self.binary, "--bind", "127.0.0.1", "--port", "0", "--port-file", port_file,
+        cmd = ["taskset", "-c", ",".join(map(str, self.cpus))] if self.cpus else []
+        cmd += [self.binary, "--bind", "127.0.0.1", "--port", "0", "--port-file", port_file,
                "--admin-bind", "127.0.0.1", "--arena", self.arena, "--store", self.store,
                "--data-dir", os.path.join(self.tmp, "data")]
         if self.route:
@@ -59,10 +63,14 @@ class Server:
         env.pop("LD_PRELOAD", None)
         if self.preload:
             env["LD_PRELOAD"] = self.preload
+        env.update(self.env)
+        self.stats_path = os.path.join(self.tmp, "hakmem-stats.log")
+        if self.hakmem_stats:
+            env.update(HAKMEM_STATS="1", HAKMEM_STATS_FILE=self.stats_path)
         self.stderr_path = os.path.join(self.tmp, "server.log")
         with open(self.stderr_path, "w") as log:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env, text=True,
-                                         start_new_session=True)
+            self.proc = children.popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env, text=True,
+                                       start_new_session=True)
         self.command = cmd
         lines = queue.Queue()
         threading.Thread(target=_pump, args=(self.proc.stdout, lines), daemon=True).start()
@@ -88,24 +96,11 @@ class Server:
 
     def info(self, section="memory"):
         """INFO <section> over RESP, as a dict of strings."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
-            s.sendall(_resp_command("INFO", section))
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-                header, _, rest = data.partition(b"\r\n")
-                if header.startswith(b"$") and len(rest) >= int(header[1:]) + 2:
-                    break
-        body = data.partition(b"\r\n")[2].decode(errors="replace")
-        fields = {}
-        for line in body.splitlines():
-            if ":" in line and not line.startswith("#"):
-                key, _, value = line.partition(":")
-                fields[key.strip()] = value.strip()
-        return fields
+        with resp.Client(self.port, timeout=10) as c:
+            return c.info(section)
+
+    def client(self, timeout=120):
+        return resp.Client(self.port, timeout=timeout)
 
     def stop(self):
         """SIGTERM and wait; records whether the server exited 0 on its own."""
@@ -121,8 +116,21 @@ class Server:
         if self.sampler:
             self.sampler.stop()
         self.log_text = self._log_tail()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.stats = self._read_stats()
+        children.forget(self.proc)
+        children.rmtree(self.tmp)
         self.proc = None
+
+    def _read_stats(self):
+        """The counters of the "hakmem-stats: {...}" line libhakmem.so wrote at exit, or None."""
+        try:
+            with open(self.stats_path) as f:
+                for line in f:
+                    if line.startswith("hakmem-stats: "):
+                        return json.loads(line.split(": ", 1)[1]).get("counters")
+        except (OSError, ValueError):
+            pass
+        return None
 
     def _kill(self):
         try:
@@ -145,10 +153,3 @@ def _pump(stream, lines):
         lines.put(line)
     lines.put(None)
 
-
-def _resp_command(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a.encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out

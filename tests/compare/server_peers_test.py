@@ -1,5 +1,5 @@
-"""hakmem-server --arena jemalloc|mimalloc|tcmalloc: each serves requests, reports itself in INFO
-and shuts down cleanly; jemalloc without the preload is refused with one line. Peers that are not
+"""hakmem-server --arena jemalloc|mimalloc|tcmalloc, dlopen'ed and preloaded as hakmem-compare
+runs them: each serves requests, reports itself in INFO and shuts down cleanly; jemalloc without the preload is refused with one line. Peers that are not
 installed are skipped (unittest skip), never faked.
 
 usage: server_peers_test.py BUILD_DIR
@@ -32,13 +32,15 @@ def command(port, *args):
 
 class PeerArenaTest(unittest.TestCase):
     def check_peer(self, name):
-        spec = allocators.CONFIGS[name]
-        soname = spec.get("preload_soname") or spec.get("soname")
-        path = allocators.find_library(soname)
-        if path is None:
+        soname = allocators.CONFIGS[name]["soname"]
+        if allocators.find_library(soname) is None:
             self.skipTest("%s is not installed" % soname)
-        preload = path if "preload_soname" in spec else None
-        server = Server(SERVER, spec["arena"], preload=preload, store="memory")
+        for mode in allocators.MODES:  # dlopen'ed (jemalloc: preloaded) and preloaded
+            with self.subTest(mode=mode):
+                self.check_launch(name, allocators.launch(name, mode, BUILD))
+
+    def check_launch(self, name, spec):
+        server = Server(SERVER, spec["arena"], preload=spec["preload"], store="memory")
         with server:
             self.assertEqual(command(server.port, b"SET", b"k", b"v" * 300), b"+OK\r\n")
             self.assertEqual(command(server.port, b"GET", b"k"), b"$300\r\n" + b"v" * 300 + b"\r\n")
