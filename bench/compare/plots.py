@@ -13,6 +13,8 @@ from . import stats
 COLOURS = {"system": "#808080", "hakmem-S": "#0072B2", "hakmem-P": "#D55E00",
            "jemalloc": "#009E73", "mimalloc": "#CC79A7", "tcmalloc": "#E69F00"}
 EXTRA = ["#56B4E9", "#F0E442", "#999999"]
+# Routes S and P often draw the same line: P dashed, so S shows through its gaps.
+DASHES = {"hakmem-P": " dt (6,4)"}
 
 
 def colour(name, order=()):
@@ -152,8 +154,8 @@ def rss_over_steps(runs, configs, step_names, raw_dir, path, title):
         with open(data, "w") as f:
             for x, v in points:
                 f.write("%f\t%f\n" % (x, v / 1048576.0))
-        series.append('"%s" using 1:2 with lines lw 3 lc rgb "%s" title "%s"'
-                      % (data, colour(name, configs), name))
+        series.append('"%s" using 1:2 with lines lw 3 lc rgb "%s"%s title "%s"'
+                      % (data, colour(name, configs), DASHES.get(name, ""), name))
     if not series:
         return False
     marks = "".join('set arrow from %d, graph 0 to %d, graph 1 nohead lw 1.5 lc rgb "#555555"\n' % (i, i)
@@ -182,8 +184,8 @@ def latency(runs, configs, raw_dir, path, title, measured):
         with open(data, "w") as f:
             for pct, ms in points:
                 f.write("%f\t%f\n" % (1.0 / (1.0 - pct), ms * 1000.0))
-        series.append('"%s" using 1:2 with lines lw 3 lc rgb "%s" title "%s"'
-                      % (data, colour(name, configs), name))
+        series.append('"%s" using 1:2 with lines lw 3 lc rgb "%s"%s title "%s"'
+                      % (data, colour(name, configs), DASHES.get(name, ""), name))
     if not series:
         return False
     gnuplot(header(path, title) +

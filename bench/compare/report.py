@@ -212,15 +212,20 @@ def caveats(summary):
     """Warnings a reader needs before trusting a table: RSS still rising, rates missed."""
     out = []
     for name, sc in summary["scenarios"].items():
+        rising, missed = [], []
         for r in sc["rows"] or []:
             rise = r["metrics"].get("rss_rise_last_quarter")
             if rise and rise["median"] > 0.02:
-                out.append("%s %s: RSS still rose %.0f%% over the last quarter of the measured step "
-                           "(median): it had not levelled off" % (name, r["config"], 100 * rise["median"]))
+                rising.append("%s %.0f%%" % (r["config"], 100 * rise["median"]))
             ach = r["metrics"].get("rate_achieved")
             if ach and ach["median"] < 0.95:
-                out.append("%s %s: the open loop reached only %.0f%% of its target rate (median)"
-                           % (name, r["config"], 100 * ach["median"]))
+                missed.append("%s %.0f%%" % (r["config"], 100 * ach["median"]))
+        if rising:
+            out.append("%s: RSS had not levelled off, it still rose over the last quarter of the "
+                       "measured step (median): %s" % (name, ", ".join(rising)))
+        if missed:
+            out.append("%s: the open loop missed its target rate (median share reached): %s"
+                       % (name, ", ".join(missed)))
     return out
 
 
