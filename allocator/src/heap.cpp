@@ -307,7 +307,7 @@ Page* Heap::try_adopt(size_t cls, bool gated) {
 
 Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated) {
   if (gated) {
-    if (!owner_idle(victim, now, static_cast<uint64_t>(option(kOptIdleThresholdUs)) * 1000)) {
+    if (!owner_idle(victim, now, idle_threshold_ns())) {
       counters.add(kCtrBlockedIdle);
       return nullptr;
     }
@@ -386,44 +386,50 @@ Page* Heap::claim_orphan(size_t cls) {
 // heap is taken back: one of the right page size becomes the fresh page, the rest go back
 // to the page allocator. A page with no live block has no owner locality to protect, so the
 // adoption gates do not apply; Route S leaves other live heaps alone (owner-only drain).
-// Pages with live blocks stay where they are.
+// Pages with live blocks stay where they are. The walk examines a bounded number of queued
+// pages, since queues of pages with live blocks can be long (thread churn).
 Page* Heap::reclaim_empty_queued(bool medium) {
-  bool live_too = static_cast<hak_route>(option(kOptRoute)) != HAK_ROUTE_S;
+  bool live_too = route() != HAK_ROUTE_S;
   Page* reuse = nullptr;
   Page** want = &reuse;
-  for (size_t cls = 0; cls < kClassCount; ++cls) {
-    if (!pending[cls].empty()) release_empty_pending(this, cls, medium, want);
+  uint32_t budget = 64;
+  for (size_t cls = 0; cls < kClassCount && budget > 0; ++cls) {
+    if (!pending[cls].empty()) release_empty_pending(this, cls, medium, want, &budget);
     Heap* owners[8];
     size_t n = find_ready_heaps(cls, /*want_dead=*/true, this, &victim_cursor, owners, 8);
-    for (size_t i = 0; i < n; ++i) release_empty_pending(owners[i], cls, medium, want);
+    for (size_t i = 0; i < n; ++i) release_empty_pending(owners[i], cls, medium, want, &budget);
     if (!live_too) continue;
     n = find_ready_heaps(cls, /*want_dead=*/false, this, &victim_cursor, owners, 8);
-    for (size_t i = 0; i < n; ++i) release_empty_pending(owners[i], cls, medium, want);
+    for (size_t i = 0; i < n; ++i) release_empty_pending(owners[i], cls, medium, want, &budget);
   }
   return reuse;
 }
 
-// Pops every page of owner's queue: empty ones are claimed and either handed back through
-// *want (the first of the wanted page size, when want is set) or freed; the others go back.
-// The queue's lock is held only while popping and pushing back: its owner may be waiting,
-// and freeing a page may purge.
-void Heap::release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want) {
+// Walks owner's queue in place (up to *budget pages): empty ones are unlinked, claimed and
+// either handed back through *want (the first of the wanted page size, when want is set) or
+// freed. The queue's lock is held only for the walk: its owner may be waiting, and freeing
+// a page may purge.
+void Heap::release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want,
+                                 uint32_t* budget) {
   PendingQueue& q = owner->pending[cls];
-  if (!q.pop_lock.try_lock()) return;
-  Page* keep = nullptr;
+  if (*budget == 0 || !q.pop_lock.try_lock()) return;
   Page* empty = nullptr;
-  while (Page* page = pending_pop(owner, cls)) {
+  Page* prev = nullptr;
+  for (Page* page = q.head.load(std::memory_order_acquire); page != nullptr && *budget > 0;
+       --*budget) {
+    Page* next = page->pending_next.load(std::memory_order_relaxed);
     // Nobody writes `used` while the page is queued.
-    Page*& list = all_blocks_free(page) ? empty : keep;
-    page->next = list;
-    list = page;
+    if (all_blocks_free(page)) {
+      q.unlink(page, prev);
+      g_masks.adoptable[cls].fetch_sub(1, std::memory_order_relaxed);
+      page->next = empty;
+      empty = page;
+    } else {
+      prev = page;
+    }
+    page = next;
   }
-  while (Page* page = keep) {
-    keep = page->next;
-    page->next = nullptr;
-    g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
-    if (q.push(page)) g_masks.set_ready(cls, owner->index);
-  }
+  refresh_ready_bit(owner, cls);
   q.pop_lock.unlock();
   while (Page* page = empty) {
     empty = page->next;
@@ -504,7 +510,7 @@ void* Heap::alloc_slow(size_t cls) {
     large_purge(now, Purge::kSlowPath);
   }
 
-  auto route = static_cast<hak_route>(option(kOptRoute));
+  hak_route route = hakmem::route();
   Page* page = nullptr;
   if (route == HAK_ROUTE_CDA) page = try_adopt(cls, /*gated=*/false);
   if (page == nullptr) page = take_own_pending(cls);
@@ -659,7 +665,10 @@ void Heap::abandon() {
   for (Heap* other = heaps_all(); other != nullptr; other = other->all_next) {
     if (other == this || !other->dead.load(std::memory_order_acquire)) continue;
     for (size_t cls = 0; cls < kClassCount; ++cls) {
-      if (!other->pending[cls].empty()) release_empty_pending(other, cls, false, nullptr);
+      uint32_t unbounded = UINT32_MAX;
+      if (!other->pending[cls].empty()) {
+        release_empty_pending(other, cls, false, nullptr, &unbounded);
+      }
     }
   }
 }

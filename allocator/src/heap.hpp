@@ -128,7 +128,7 @@ struct Heap {
   Page* claim_orphan(size_t cls);
   Page* new_page(size_t cls);
   Page* reclaim_empty_queued(bool medium);
-  void release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want);
+  void release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want, uint32_t* budget);
   void publish(Page* page);
   void push_remote(Page* page, Block* head, Block* tail, uint32_t count);
   Page* claim_all_pending(Heap* owner, size_t cls, Page* list);

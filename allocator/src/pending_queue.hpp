@@ -45,6 +45,25 @@ struct alignas(64) PendingQueue {
                                         std::memory_order_acquire);
   }
 
+  // pop_lock must be held. Removes `page`, whose predecessor was `prev` (nullptr: the head)
+  // when the caller walked past it. Only pushes can have happened since, and they only put
+  // pages on top, so a page that is no longer the head has its predecessor among those.
+  void unlink(Page* page, Page* prev) {
+    Page* next = page->pending_next.load(std::memory_order_relaxed);
+    if (prev == nullptr) {
+      Page* top = page;
+      if (head.compare_exchange_strong(top, next, std::memory_order_seq_cst,
+                                       std::memory_order_acquire)) {
+        return;
+      }
+      prev = top;
+      while (prev->pending_next.load(std::memory_order_relaxed) != page) {
+        prev = prev->pending_next.load(std::memory_order_relaxed);
+      }
+    }
+    prev->pending_next.store(next, std::memory_order_relaxed);
+  }
+
   bool empty() const { return head.load(std::memory_order_seq_cst) == nullptr; }
 };
 
