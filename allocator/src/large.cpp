@@ -54,9 +54,8 @@ size_t find_run(const Segment* seg, size_t count, size_t step) {
 }
 
 Segment* map_span_segment() {
-  Segment* seg = segment_map();
+  Segment* seg = segment_map(SegmentKind::kSpans);
   if (seg == nullptr) return nullptr;
-  seg->kind = SegmentKind::kSpans;
   seg->page_shift = static_cast<uint8_t>(kSlotShift);
   seg->page_count = static_cast<uint16_t>(kSlotsPerSegment);
   for (size_t i = 0; i < kSlotsPerSegment; ++i) new (&seg->pages[i]) Page();
@@ -93,7 +92,7 @@ void* span_alloc(size_t count, size_t step, bool* dirty) {
     first = find_run(seg, count, step);
   }
   HAK_ASSERT(first != 0);
-  if (seg->slots_used == kHeaderSlot) segment_unretain();
+  if (seg->slots_used == kHeaderSlot) segment_unretain(seg);
   uint64_t mask = run_mask(first, count);
   seg->slots_used |= mask;
   *dirty = (seg->slots_committed & mask) != 0;
@@ -121,7 +120,7 @@ void span_free(Segment* seg, void* p, uint64_t now) {
   if (g_spans.purge_due_ns.load(std::memory_order_relaxed) == 0) {
     g_spans.purge_due_ns.store(now + purge_delay_ns(), std::memory_order_relaxed);
   }
-  if (seg->slots_used == kHeaderSlot && !segment_retain()) unmap_span_segment(seg);
+  if (seg->slots_used == kHeaderSlot && !segment_retain(seg)) unmap_span_segment(seg);
 }
 
 // ---- huge objects: a mapping each ----------------------------------------------------------

@@ -55,7 +55,9 @@ struct State {
 };
 
 State g_state;
-std::atomic<uint64_t> g_retained_segments{0};  // empty and kept mapped, every kind
+// Empty segments kept mapped, per kind: a wave of large frees does not use up the room of
+// the page segments, nor the other way round.
+std::atomic<uint64_t> g_retained_segments[4];
 
 size_t pages_per_segment(bool medium) {
   return medium ? kMediumPagesPerSegment : kSmallPagesPerSegment;
@@ -72,10 +74,9 @@ void update_peak() {
 // Maps a segment and puts its pages on the decommitted list (fresh mmap memory is not
 // backed yet). Called with the lock held.
 bool map_segment(bool medium) {
-  Segment* seg = segment_map();
+  Segment* seg = segment_map(medium ? SegmentKind::kMediumPages : SegmentKind::kSmallPages);
   if (seg == nullptr) return false;
   size_t count = pages_per_segment(medium);
-  seg->kind = medium ? SegmentKind::kMediumPages : SegmentKind::kSmallPages;
   seg->page_shift = static_cast<uint8_t>(medium ? kMediumPageShift : kSmallPageShift);
   seg->page_count = static_cast<uint16_t>(count);
   seg->pages_in_use = 0;
@@ -107,13 +108,15 @@ void unmap_segment(Segment* seg) {
 
 }  // namespace
 
-Segment* segment_map() {
+Segment* segment_map(SegmentKind kind) {
   auto* seg = static_cast<Segment*>(os::map_aligned(kSegmentSize, kSegmentSize));
   if (seg == nullptr) return nullptr;
   seg->magic = kSegmentMagic;
+  seg->kind = kind;
   seg->mapping_size = kSegmentSize;
   g_page_stats.segments_mapped.fetch_add(1, std::memory_order_relaxed);
-  g_retained_segments.fetch_add(1, std::memory_order_relaxed);  // empty until first used
+  // Empty until its first use.
+  g_retained_segments[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
   return seg;
 }
 
@@ -123,17 +126,18 @@ void segment_unmap(Segment* seg) {
   }
 }
 
-bool segment_retain() {
+bool segment_retain(const Segment* seg) {
+  std::atomic<uint64_t>& retained = g_retained_segments[static_cast<size_t>(seg->kind)];
   uint64_t limit = retain_bytes() >> kSegmentShift;
-  uint64_t n = g_retained_segments.load(std::memory_order_relaxed);
+  uint64_t n = retained.load(std::memory_order_relaxed);
   do {
     if (n >= limit) return false;
-  } while (!g_retained_segments.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  } while (!retained.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
   return true;
 }
 
-void segment_unretain() {
-  g_retained_segments.fetch_sub(1, std::memory_order_relaxed);
+void segment_unretain(const Segment* seg) {
+  g_retained_segments[static_cast<size_t>(seg->kind)].fetch_sub(1, std::memory_order_relaxed);
 }
 
 void committed_add(uint64_t bytes) {
@@ -159,7 +163,7 @@ Page* page_alloc(bool medium) {
     committed_add(segment_of(page)->page_size());
   }
   Segment* seg = segment_of(page);  // descriptors live in their segment's page 0
-  if (seg->pages_in_use++ == 0) segment_unretain();
+  if (seg->pages_in_use++ == 0) segment_unretain(seg);
   page->use = PageUse::kInUse;
   return page;
 }
@@ -177,7 +181,7 @@ void page_free(Page* page) {
     page->use = PageUse::kFree;
     page->free_since_ns = now;
     ks.committed.push_back(page);
-    if (--seg->pages_in_use == 0 && !segment_retain()) unmap_segment(seg);
+    if (--seg->pages_in_use == 0 && !segment_retain(seg)) unmap_segment(seg);
   }
   // Pages come back in bursts: a good moment to return the ones that stayed idle.
   page_purge(now, Purge::kSlowPath);

@@ -35,17 +35,18 @@ void page_purge(uint64_t now_ns, Purge how);
 
 // ---- shared with large objects (large.cpp) ----
 
-// A fresh segment (magic and mapping size set), counted in segments_mapped and, until its
-// first use calls segment_unretain, as an empty retained one; nullptr when the OS refuses.
-// segment_unmap gives it back, counted in segments_unmapped.
-Segment* segment_map();
+// A fresh segment of `kind` (magic, kind and mapping size set), counted in segments_mapped
+// and, until its first use calls segment_unretain, as an empty retained one; nullptr when
+// the OS refuses. segment_unmap gives it back, counted in segments_unmapped.
+Segment* segment_map(SegmentKind kind);
 void segment_unmap(Segment* segment);
 // Empty segments stay mapped, their memory decommitted after the purge delay like any free
 // page, up to the retain limit: mapping and unmapping address space on every wave of frees
-// costs more than any fast path saves. segment_retain: a segment just became empty; true
-// means keep it. segment_unretain: a kept one is in use again.
-bool segment_retain();
-void segment_unretain();
+// costs more than any fast path saves. The limit holds for each kind of segment.
+// segment_retain: a segment just became empty; true means keep it. segment_unretain: a kept
+// one is in use again.
+bool segment_retain(const Segment* seg);
+void segment_unretain(const Segment* seg);
 
 void committed_add(uint64_t bytes);
 void committed_sub(uint64_t bytes);
