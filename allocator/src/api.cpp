@@ -41,8 +41,8 @@ HAK_NOINLINE void* alloc_large(size_t size, size_t alignment, bool* dirty = null
     return nullptr;
   }
   if (dirty != nullptr) *dirty = was_used;
-  heap->counters.add(kCtrLargeAllocs);
-  heap->counters.add(kCtrLargeAllocBytes, large_usable_size(segment_of(p), p));
+  heap->counters.add(kCtr_large_allocs);
+  heap->counters.add(kCtr_large_alloc_bytes, large_usable_size(segment_of(p), p));
   // Sampling sums every heap's counters: affordable next to a lock, but not on each one.
   static std::atomic<uint32_t> large_allocs{0};
   if ((large_allocs.fetch_add(1, std::memory_order_relaxed) & 63) == 0) sample_in_use_peak();
@@ -51,8 +51,8 @@ HAK_NOINLINE void* alloc_large(size_t size, size_t alignment, bool* dirty = null
 
 HAK_NOINLINE void free_large(Segment* segment, void* p) {
   Heap* heap = heap_for_free();
-  heap->counters.add(kCtrLargeFrees);
-  heap->counters.add(kCtrLargeFreeBytes, large_usable_size(segment, p));
+  heap->counters.add(kCtr_large_frees);
+  heap->counters.add(kCtr_large_free_bytes, large_usable_size(segment, p));
   large_free(segment, p);
 }
 

@@ -100,12 +100,12 @@ uint32_t Heap::collect(Page* page, uintptr_t word) {
 
 // The owner takes what other threads freed into an OWNED page.
 uint32_t Heap::drain(Page* page) {
-  counters.add(kCtrDrainAttempts);
+  counters.add(kCtr_drain_attempts);
   if (xthread_list(page->xthread.load(std::memory_order_relaxed)) == nullptr) return 0;
   uintptr_t word = page->xthread.exchange(kOwned, std::memory_order_acquire);
   HAK_ASSERT(xthread_state(word) == kOwned);
   uint32_t n = collect(page, word);
-  if (n > 0) counters.add(kCtrDrainSuccesses);
+  if (n > 0) counters.add(kCtr_drain_successes);
   return n;
 }
 
@@ -116,12 +116,12 @@ uint32_t Heap::drain(Page* page) {
 // page, because appending it now would walk blocks another core freed.
 void Heap::claim(Page* page) {
   page->heap.store(this, std::memory_order_relaxed);
-  counters.add(kCtrPendingDrained);
+  counters.add(kCtr_pending_drained);
   if (page->free == nullptr) {
     uintptr_t word = page->xthread.exchange(kOwned, std::memory_order_acq_rel);
     HAK_ASSERT(xthread_state(word) == kQueued);
-    counters.add(kCtrDrainAttempts);
-    if (collect(page, word) > 0) counters.add(kCtrDrainSuccesses);
+    counters.add(kCtr_drain_attempts);
+    if (collect(page, word) > 0) counters.add(kCtr_drain_successes);
     return;
   }
   uintptr_t word = page->xthread.load(std::memory_order_relaxed);
@@ -213,7 +213,7 @@ bool Heap::reclaim(Page* page) {
 
 // An empty page goes back to the page allocator, counted.
 void Heap::release_page(Page* page) {
-  counters.add(kCtrPagesFreed);
+  counters.add(kCtr_pages_freed);
   page_free(page);
 }
 
@@ -241,7 +241,7 @@ Page* Heap::take_own_pending(size_t cls) {
       park(page);  // cannot happen (it was queued by a free), kept for safety
   }
   q.pop_lock.unlock();
-  if (found) counters.add(kCtrMustReuseHits);
+  if (found) counters.add(kCtr_mustreuse_hits);
   return found;
 }
 
@@ -260,7 +260,7 @@ Page* Heap::take_partial(size_t cls) {
   // walk the whole stack (blocks still in the freeing core's cache) to find its tail.
   if (page->free == nullptr) drain(page);
   HAK_ASSERT(page->has_free());
-  counters.add(kCtrPartialHits);
+  counters.add(kCtr_partial_hits);
   return page;
 }
 
@@ -293,13 +293,13 @@ Page* Heap::try_adopt(size_t cls, bool gated) {
   if (n == 0) return nullptr;
   if (gated &&
       g_masks.adoptable[cls].load(std::memory_order_relaxed) <= option(kOptAdoptionThreshold)) {
-    counters.add(kCtrAdoptionAttempts);
-    counters.add(kCtrBlockedPressure);  // a property of the class, not of an owner
+    counters.add(kCtr_adoption_attempts);
+    counters.add(kCtr_adoption_blocked_pressure);  // a property of the class, not of an owner
     return nullptr;
   }
   uint64_t now = gated ? os::now_ns() : 0;
   for (size_t i = 0; i < n; ++i) {
-    counters.add(kCtrAdoptionAttempts);
+    counters.add(kCtr_adoption_attempts);
     if (Page* page = adopt_from(candidates[i], cls, now, gated)) return page;
   }
   return nullptr;
@@ -308,11 +308,11 @@ Page* Heap::try_adopt(size_t cls, bool gated) {
 Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated) {
   if (gated) {
     if (!owner_idle(victim, now, idle_threshold_ns())) {
-      counters.add(kCtrBlockedIdle);
+      counters.add(kCtr_adoption_blocked_idle);
       return nullptr;
     }
     if (victim->classes[cls].partial_count.load(std::memory_order_relaxed) > 0) {
-      counters.add(kCtrBlockedPartial);
+      counters.add(kCtr_adoption_blocked_partial);
       return nullptr;
     }
   }
@@ -326,7 +326,7 @@ Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated) {
   }
   if (gated) {
     if (now < page->rfr_deadline_ns.load(std::memory_order_relaxed)) {
-      counters.add(kCtrBlockedRfr);
+      counters.add(kCtr_adoption_blocked_rfr);
       q.pop_lock.unlock();
       return nullptr;
     }
@@ -335,7 +335,7 @@ Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated) {
     uint64_t min_remote = static_cast<uint64_t>(option(kOptMinRemoteCount));
     if (min_remote > page->reserved / 2) min_remote = page->reserved / 2;
     if (remote_frees(page) < min_remote) {
-      counters.add(kCtrBlockedRemoteMin);
+      counters.add(kCtr_adoption_blocked_remote_min);
       q.pop_lock.unlock();
       return nullptr;
     }
@@ -347,9 +347,9 @@ Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated) {
   }
   q.pop_lock.unlock();
   if (!popped) return nullptr;  // a push raced in on top; try again next slow path
-  counters.add(kCtrAdoptionAllowed);
+  counters.add(kCtr_adoption_allowed);
   claim(page);
-  counters.add(kCtrPagesAdopted);
+  counters.add(kCtr_pages_adopted);
   page->adopted = true;
   if (!page->has_free()) {  // cannot happen (it was queued by a free), kept for safety
     park(page);
@@ -371,7 +371,7 @@ Page* Heap::claim_orphan(size_t cls) {
     q.pop_lock.unlock();
     if (page == nullptr) continue;
     claim(page);
-    counters.add(kCtrOrphanClaims);
+    counters.add(kCtr_orphan_claims);
     if (page->has_free()) return page;
     park(page);
   }
@@ -449,16 +449,16 @@ Page* Heap::new_page(size_t cls) {
   bool medium = !class_uses_small_pages(cls);
   Page* page = reclaim_empty_queued(medium);
   if (page != nullptr) {
-    counters.add(kCtrEmptyPagesReused);
+    counters.add(kCtr_empty_pages_reused);
   } else {
-    uint64_t segments = g_page_stats.segments_mapped.load(std::memory_order_relaxed);
+    uint64_t segments = g_counters.segments_mapped.load(std::memory_order_relaxed);
     page = page_alloc(medium);
     if (page == nullptr) return nullptr;
     // Memory grew: a good moment to sample the in-use peak (rare, so the sum is affordable).
-    if (g_page_stats.segments_mapped.load(std::memory_order_relaxed) != segments) {
+    if (g_counters.segments_mapped.load(std::memory_order_relaxed) != segments) {
       sample_in_use_peak();
     }
-    counters.add(kCtrNewPages);
+    counters.add(kCtr_new_pages);
   }
   Segment* seg = segment_of(page);
   uint32_t block = static_cast<uint32_t>(class_size(cls));
@@ -515,7 +515,7 @@ void* Heap::alloc_slow(size_t cls) {
   if (route == HAK_ROUTE_CDA) page = try_adopt(cls, /*gated=*/false);
   if (page == nullptr) page = take_own_pending(cls);
   if (page == nullptr && active != &g_empty_page && drain(active) > 0) {
-    counters.add(kCtrActiveDrainHits);
+    counters.add(kCtr_active_drain_hits);
     return alloc(cls);
   }
   if (page == nullptr) page = take_partial(cls);
@@ -526,7 +526,7 @@ void* Heap::alloc_slow(size_t cls) {
   set_active(cls, page);
   if (page->adopted) {
     page->adopted = false;
-    counters.add(kCtrAdoptedReused);
+    counters.add(kCtr_adopted_reused);
   }
   return page->free != nullptr ? alloc(cls) : extend_and_alloc(page);
 }
@@ -584,7 +584,7 @@ void Heap::push_remote(Page* page, Block* head, Block* tail, uint32_t count) {
   Heap* home = page->heap.load(std::memory_order_relaxed);
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
   if (home->pending[cls].push(page)) g_masks.set_ready(cls, home->index);
-  counters.add(kCtrPendingEnqueued);
+  counters.add(kCtr_pending_enqueued);
 }
 
 // Thread exit: give an owned page up. With free blocks it is queued (an orphan any heap may
@@ -606,7 +606,7 @@ void Heap::publish(Page* page) {
   if (!queue) return;
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
   if (pending[cls].push(page)) g_masks.set_ready(cls, index);
-  counters.add(kCtrOrphanPublishes);
+  counters.add(kCtr_orphan_publishes);
 }
 
 // Takes every page queued in `owner`'s pending queue of the class into a list (claimed).

@@ -17,7 +17,6 @@ namespace hakmem {
 
 constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
 constinit thread_local bool t_heap_released __attribute__((tls_model("initial-exec"))) = false;
-GlobalCounters g_global_counters;
 
 namespace {
 
@@ -87,7 +86,7 @@ Heap* create_heap() {
     heap->all_next = head;
   } while (!g_all_heaps.compare_exchange_weak(head, heap, std::memory_order_release,
                                               std::memory_order_relaxed));
-  g_global_counters.heaps_created.fetch_add(1, std::memory_order_relaxed);
+  add_event(g_counters.heaps_created);
   return heap;
 }
 
@@ -104,7 +103,7 @@ Heap* heap_acquire() {
     heap->pool_next = nullptr;
     g_masks.set_dead(heap->index, false);
     heap->dead.store(false, std::memory_order_seq_cst);
-    g_global_counters.heaps_reused.fetch_add(1, std::memory_order_relaxed);
+    add_event(g_counters.heaps_reused);
   } else {
     heap = create_heap();
     if (heap == nullptr) return nullptr;  // out of memory: callers fail cleanly

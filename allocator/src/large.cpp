@@ -2,14 +2,13 @@
 
 #include <new>
 
+#include "counters.hpp"
 #include "options.hpp"
 #include "os.hpp"
 #include "page_allocator.hpp"
 #include "spin_lock.hpp"
 
 namespace hakmem {
-
-LargeStats g_large_stats;
 
 namespace {
 
@@ -102,7 +101,7 @@ void* span_alloc(size_t count, size_t step, bool* dirty) {
   Page* head = &seg->pages[first];
   head->reserved = static_cast<uint32_t>(count);
   head->xthread.store(kLargeObject, std::memory_order_relaxed);
-  if (reused) g_large_stats.spans_reused.fetch_add(1, std::memory_order_relaxed);
+  if (reused) add_event(g_counters.large_reused);
   return seg->page_start(head);
 }
 
@@ -224,7 +223,7 @@ void large_purge(uint64_t now_ns, Purge how) {
         uint64_t mask = run_mask(i, end - i);
         seg->slots_committed &= ~mask;
         committed_sub(committed_bytes(mask));
-        g_large_stats.slots_purged.fetch_add(end - i, std::memory_order_relaxed);
+        add_event(g_counters.large_slots_purged, end - i);
       }
       i = end - 1;
     }

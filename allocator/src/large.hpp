@@ -8,7 +8,6 @@
 // an object is a huge segment of its own (mapping it costs little next to touching it).
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -16,12 +15,6 @@
 #include "segment.hpp"
 
 namespace hakmem {
-
-struct LargeStats {
-  std::atomic<uint64_t> spans_reused{0};  // span allocations that mapped nothing
-  std::atomic<uint64_t> slots_purged{0};
-};
-extern LargeStats g_large_stats;
 
 // nullptr when the OS refuses memory. *dirty is false when the memory reads as zero.
 void* large_alloc(size_t size, size_t alignment, bool* dirty);

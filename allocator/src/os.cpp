@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "config.hpp"
+#include "counters.hpp"
 
 namespace hakmem {
 
@@ -35,11 +36,9 @@ void assert_fail(const char* cond, const char* file, int line) {
 
 namespace os {
 
-std::atomic<uint64_t> g_os_failures{0};
-
 namespace {
 bool failed() {
-  g_os_failures.fetch_add(1, std::memory_order_relaxed);
+  add_event(g_counters.os_failures);
   return false;
 }
 }  // namespace

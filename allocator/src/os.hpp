@@ -2,14 +2,13 @@
 // can sit underneath malloc itself (libhakmem.so).
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
 namespace hakmem::os {
 
 // Every call's result is checked: a failure returns nullptr/false, leaves no reservation
-// behind and is counted in g_os_failures (the kernel's mapping limit, vm.max_map_count, is
+// behind and is counted in os_failures (the kernel's mapping limit, vm.max_map_count, is
 // the usual cause: each munmap that splits a mapping needs one more).
 
 // Fresh zeroed, read-write memory, or nullptr. Not committed until touched.
@@ -20,9 +19,6 @@ bool unmap(void* p, size_t size);
 // Gives the physical memory back; the range stays mapped and reads as zero afterwards.
 // On failure the memory is still backed and must be treated as such.
 bool decommit(void* p, size_t size);
-
-// System calls that failed (mmap, munmap, madvise).
-extern std::atomic<uint64_t> g_os_failures;
 
 uint64_t now_ns();  // monotonic
 

@@ -2,13 +2,12 @@
 
 #include <new>
 
+#include "counters.hpp"
 #include "options.hpp"
 #include "os.hpp"
 #include "spin_lock.hpp"
 
 namespace hakmem {
-
-PageAllocatorStats g_page_stats;
 
 namespace {
 
@@ -63,14 +62,6 @@ size_t pages_per_segment(bool medium) {
   return medium ? kMediumPagesPerSegment : kSmallPagesPerSegment;
 }
 
-void update_peak() {
-  uint64_t now = g_page_stats.bytes_committed.load(std::memory_order_relaxed);
-  uint64_t peak = g_page_stats.bytes_committed_peak.load(std::memory_order_relaxed);
-  while (now > peak && !g_page_stats.bytes_committed_peak.compare_exchange_weak(
-                           peak, now, std::memory_order_relaxed)) {
-  }
-}
-
 // Maps a segment and puts its pages on the decommitted list (fresh mmap memory is not
 // backed yet). Called with the lock held.
 bool map_segment(bool medium) {
@@ -114,7 +105,7 @@ Segment* segment_map(SegmentKind kind) {
   seg->magic = kSegmentMagic;
   seg->kind = kind;
   seg->mapping_size = kSegmentSize;
-  g_page_stats.segments_mapped.fetch_add(1, std::memory_order_relaxed);
+  add_event(g_counters.segments_mapped);
   // Empty until its first use.
   g_retained_segments[static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
   return seg;
@@ -122,7 +113,7 @@ Segment* segment_map(SegmentKind kind) {
 
 void segment_unmap(Segment* seg) {
   if (os::unmap(seg, kSegmentSize)) {
-    g_page_stats.segments_unmapped.fetch_add(1, std::memory_order_relaxed);
+    add_event(g_counters.segments_unmapped);
   }
 }
 
@@ -141,12 +132,12 @@ void segment_unretain(const Segment* seg) {
 }
 
 void committed_add(uint64_t bytes) {
-  g_page_stats.bytes_committed.fetch_add(bytes, std::memory_order_relaxed);
-  update_peak();
+  uint64_t now = g_counters.bytes_committed.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  raise_peak(g_counters.bytes_committed_peak, now);
 }
 
 void committed_sub(uint64_t bytes) {
-  g_page_stats.bytes_committed.fetch_sub(bytes, std::memory_order_relaxed);
+  g_counters.bytes_committed.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
 Page* page_alloc(bool medium) {
@@ -206,7 +197,7 @@ void page_purge(uint64_t now_ns, Purge how) {
       p->committed = false;
       ks.decommitted.push_back(p);
       committed_sub(seg->page_size());
-      g_page_stats.pages_purged.fetch_add(1, std::memory_order_relaxed);
+      add_event(g_counters.pages_purged);
     }
   }
   g_state.lock.unlock();

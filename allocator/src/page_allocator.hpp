@@ -11,16 +11,6 @@
 
 namespace hakmem {
 
-// Global gauges, updated under the lock and read by counter snapshots.
-struct PageAllocatorStats {
-  std::atomic<uint64_t> bytes_committed{0};
-  std::atomic<uint64_t> bytes_committed_peak{0};
-  std::atomic<uint64_t> segments_mapped{0};
-  std::atomic<uint64_t> segments_unmapped{0};
-  std::atomic<uint64_t> pages_purged{0};
-};
-extern PageAllocatorStats g_page_stats;
-
 // An empty page of the given kind, committed, not yet formatted; nullptr when the OS is out
 // of memory. The caller becomes its owner.
 Page* page_alloc(bool medium);

@@ -81,54 +81,62 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
 
 /* ---- counters --------------------------------------------------------------------------- */
 
-/* Every counter, in snapshot order. The X-macro keeps the struct, the names and the JSON in
- * step: X(field, description). Per-thread counters are summed over live and exited heaps. */
-#define HAK_COUNTERS(X)                                                                   \
-  X(mallocs, "allocations served")                                                        \
-  X(frees_local, "frees by the owning heap")                                              \
-  X(frees_remote, "frees pushed to another heap's page (cross-thread)")                   \
-  X(large_allocs, "allocations above the largest size class (128 KiB)")                   \
-  X(large_frees, "frees of large allocations")                                            \
-  X(large_reused, "large allocations served from segments already mapped")                \
-  X(large_slots_purged, "free 64 KiB slots of large objects returned to the OS")          \
-  X(pending_enqueued, "pages queued to their home heap on the 0->1 edge of remote frees") \
-  X(pending_drained, "pages taken from a pending queue")                                  \
-  X(drain_attempts, "remote-free stacks examined (pending, active, partial)")             \
-  X(drain_successes, "remote-free stacks that yielded blocks")                            \
-  X(mustreuse_hits, "slow paths served by the own pending queue")                         \
-  X(active_drain_hits, "slow paths served by the active page's remote frees")             \
-  X(partial_hits, "slow paths served by the partial list")                                \
-  X(orphan_publishes, "pages published as orphans at thread exit")                        \
-  X(orphan_claims, "orphaned pages claimed by another heap")                              \
-  X(adoption_attempts, "Route P/CDA: adoption considered")                                \
-  X(adoption_allowed, "Route P/CDA: every gate passed")                                   \
-  X(adoption_blocked_rfr, "Route P: blocked, right-of-first-refusal window open")         \
-  X(adoption_blocked_idle, "Route P: blocked, owner not idle")                            \
-  X(adoption_blocked_partial, "Route P: blocked, owner has a partial page of the class")  \
-  X(adoption_blocked_pressure, "Route P: blocked, too few adoptable pages in the class")  \
-  X(adoption_blocked_remote_min, "Route P: blocked, too few remote frees on the page")    \
-  X(pages_adopted, "pages whose owner changed by adoption")                               \
-  X(adopted_reused, "adopted pages that served an allocation")                            \
-  X(new_pages, "pages taken fresh from a segment")                                        \
-  X(empty_pages_reused, "emptied queued pages reformatted instead of a new page")         \
-  X(pages_freed, "empty pages returned to their segment")                                 \
-  X(pages_purged, "empty pages returned to the OS (madvise)")                             \
-  X(segments_mapped, "segments mapped")                                                   \
-  X(segments_unmapped, "segments unmapped")                                               \
-  X(os_failures, "mmap, munmap or madvise calls the OS refused")                          \
-  X(heaps_created, "thread heaps created")                                                \
-  X(heaps_reused, "thread heaps handed to a new thread from the pool")                    \
-  X(bytes_in_use, "bytes of live allocations (block sizes)")                              \
-  X(bytes_in_use_peak, "highest bytes_in_use sampled (when memory is mapped or read)")    \
-  X(bytes_committed, "bytes of pages, metadata and large mappings currently committed")   \
-  X(bytes_committed_peak, "highest bytes_committed")
+/* Every counter, in snapshot order: the one list the struct, the names, the JSON and the
+ * allocator's own increments are generated from. X(field, kind, description); kind says
+ * where the number comes from:
+ *   HEAP     an event each thread's heap counts, summed over every heap (live or exited)
+ *   PROCESS  an event counted once for the process
+ *   GAUGE    a present value; hak_counters_reset does not rebase it
+ *   DERIVED  an event summed from the per-size-class counts at read time
+ * The adoption gates are listed in the order Route P checks them. */
+#define HAK_COUNTERS(X)                                                                          \
+  X(mallocs, DERIVED, "allocations served")                                                      \
+  X(frees_local, DERIVED, "frees by the owning heap")                                            \
+  X(frees_remote, DERIVED, "frees pushed to another heap's page (cross-thread)")                 \
+  X(large_allocs, HEAP, "allocations above the largest size class (128 KiB)")                    \
+  X(large_frees, HEAP, "frees of large allocations")                                             \
+  X(large_alloc_bytes, HEAP, "bytes of large allocations made (usable sizes)")                   \
+  X(large_free_bytes, HEAP, "bytes of large allocations freed (usable sizes)")                   \
+  X(large_reused, PROCESS, "large allocations served from segments already mapped")              \
+  X(large_slots_purged, PROCESS, "free 64 KiB slots of large objects returned to the OS")        \
+  X(pending_enqueued, HEAP, "pages queued to their home heap on the 0->1 edge of remote frees")  \
+  X(pending_drained, HEAP, "pages taken from a pending queue")                                   \
+  X(drain_attempts, HEAP, "remote-free stacks examined (pending, active, partial)")              \
+  X(drain_successes, HEAP, "remote-free stacks that yielded blocks")                             \
+  X(mustreuse_hits, HEAP, "slow paths served by the own pending queue")                          \
+  X(active_drain_hits, HEAP, "slow paths served by the active page's remote frees")              \
+  X(partial_hits, HEAP, "slow paths served by the partial list")                                 \
+  X(orphan_publishes, HEAP, "pages published as orphans at thread exit")                         \
+  X(orphan_claims, HEAP, "orphaned pages claimed by another heap")                               \
+  X(adoption_attempts, HEAP, "Route P/CDA: adoption considered")                                 \
+  X(adoption_blocked_pressure, HEAP, "Route P: blocked, too few adoptable pages in the class")   \
+  X(adoption_blocked_idle, HEAP, "Route P: blocked, owner not idle")                             \
+  X(adoption_blocked_partial, HEAP, "Route P: blocked, owner has a partial page of the class")   \
+  X(adoption_blocked_rfr, HEAP, "Route P: blocked, right-of-first-refusal window open")          \
+  X(adoption_blocked_remote_min, HEAP, "Route P: blocked, too few remote frees on the page")     \
+  X(adoption_allowed, HEAP, "Route P/CDA: every gate passed")                                    \
+  X(pages_adopted, HEAP, "pages whose owner changed by adoption")                                \
+  X(adopted_reused, HEAP, "adopted pages that served an allocation")                             \
+  X(new_pages, HEAP, "pages taken fresh from a segment")                                         \
+  X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")          \
+  X(pages_freed, HEAP, "empty pages returned to their segment")                                  \
+  X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                           \
+  X(segments_mapped, PROCESS, "segments mapped")                                                 \
+  X(segments_unmapped, PROCESS, "segments unmapped")                                             \
+  X(os_failures, PROCESS, "mmap, munmap or madvise calls the OS refused")                        \
+  X(heaps_created, PROCESS, "thread heaps created")                                              \
+  X(heaps_reused, PROCESS, "thread heaps handed to a new thread from the pool")                  \
+  X(bytes_in_use, GAUGE, "bytes of live allocations (block sizes)")                              \
+  X(bytes_in_use_peak, GAUGE, "highest bytes_in_use sampled (when memory is mapped or read)")    \
+  X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")    \
+  X(bytes_committed_peak, GAUGE, "highest bytes_committed")
 
 #define HAK_COUNTERS_VERSION 3
 
 typedef struct hak_counters {
   uint32_t version; /* HAK_COUNTERS_VERSION */
   uint32_t size;    /* sizeof(hak_counters) */
-#define HAK_COUNTER_FIELD(name, desc) uint64_t name;
+#define HAK_COUNTER_FIELD(name, kind, desc) uint64_t name;
   HAK_COUNTERS(HAK_COUNTER_FIELD)
 #undef HAK_COUNTER_FIELD
 } hak_counters;

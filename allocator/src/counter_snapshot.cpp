@@ -1,13 +1,11 @@
 // Counter snapshots: sums over every heap (live, pooled and exited threads' heaps are the
-// same objects), the page allocator's gauges, a reset by baseline, and the JSON rendering.
+// same objects), the process counters and gauges, a reset by baseline, and the JSON
+// rendering, all generated from HAK_COUNTERS.
 #include <cstdio>
 #include <cstring>
 
 #include "hakmem/hakmem.h"
 #include "heap.hpp"
-#include "large.hpp"
-#include "os.hpp"
-#include "page_allocator.hpp"
 #include "spin_lock.hpp"
 
 namespace hakmem {
@@ -40,20 +38,13 @@ Totals sum_heaps() {
   Totals t;
   for (Heap* heap = heaps_all(); heap != nullptr; heap = heap->all_next) add_heap(*heap, t);
   add_heap(g_fallback_heap, t);
-  t.in_use += static_cast<int64_t>(t.events[kCtrLargeAllocBytes]) -
-              static_cast<int64_t>(t.events[kCtrLargeFreeBytes]);
+  t.in_use += static_cast<int64_t>(t.events[kCtr_large_alloc_bytes]) -
+              static_cast<int64_t>(t.events[kCtr_large_free_bytes]);
   return t;
 }
 
-std::atomic<uint64_t> g_in_use_peak{0};
 SpinLock g_baseline_lock;
 hak_counters g_baseline;  // event counters at the last reset
-
-void raise_peak(std::atomic<uint64_t>& peak, uint64_t value) {
-  uint64_t cur = peak.load(std::memory_order_relaxed);
-  while (value > cur && !peak.compare_exchange_weak(cur, value, std::memory_order_relaxed)) {
-  }
-}
 
 void fill_raw(hak_counters* c) {
   memset(c, 0, sizeof *c);
@@ -61,52 +52,34 @@ void fill_raw(hak_counters* c) {
   c->size = sizeof *c;
   Totals t = sum_heaps();
   uint64_t in_use = t.in_use > 0 ? static_cast<uint64_t>(t.in_use) : 0;
-  raise_peak(g_in_use_peak, in_use);
-  c->mallocs = t.mallocs + t.events[kCtrLargeAllocs];
+  g_counters.bytes_in_use.store(in_use, std::memory_order_relaxed);
+  raise_peak(g_counters.bytes_in_use_peak, in_use);
+#define HAK_FILL_HEAP(name) c->name = t.events[kCtr_##name];
+#define HAK_FILL_PROCESS(name) c->name = g_counters.name.load(std::memory_order_relaxed);
+#define HAK_FILL_GAUGE(name) HAK_FILL_PROCESS(name)
+#define HAK_FILL_DERIVED(name)
+#define HAK_FILL(name, kind, desc) HAK_FILL_##kind(name)
+  HAK_COUNTERS(HAK_FILL)
+#undef HAK_FILL
+#undef HAK_FILL_DERIVED
+#undef HAK_FILL_GAUGE
+#undef HAK_FILL_PROCESS
+#undef HAK_FILL_HEAP
+  c->mallocs = t.mallocs + c->large_allocs;
   c->frees_local = t.frees_local;
   c->frees_remote = t.frees_remote;
-  c->large_allocs = t.events[kCtrLargeAllocs];
-  c->large_frees = t.events[kCtrLargeFrees];
-  c->large_reused = g_large_stats.spans_reused.load(std::memory_order_relaxed);
-  c->large_slots_purged = g_large_stats.slots_purged.load(std::memory_order_relaxed);
-  c->pending_enqueued = t.events[kCtrPendingEnqueued];
-  c->pending_drained = t.events[kCtrPendingDrained];
-  c->drain_attempts = t.events[kCtrDrainAttempts];
-  c->drain_successes = t.events[kCtrDrainSuccesses];
-  c->mustreuse_hits = t.events[kCtrMustReuseHits];
-  c->active_drain_hits = t.events[kCtrActiveDrainHits];
-  c->partial_hits = t.events[kCtrPartialHits];
-  c->orphan_publishes = t.events[kCtrOrphanPublishes];
-  c->orphan_claims = t.events[kCtrOrphanClaims];
-  c->adoption_attempts = t.events[kCtrAdoptionAttempts];
-  c->adoption_allowed = t.events[kCtrAdoptionAllowed];
-  c->adoption_blocked_rfr = t.events[kCtrBlockedRfr];
-  c->adoption_blocked_idle = t.events[kCtrBlockedIdle];
-  c->adoption_blocked_partial = t.events[kCtrBlockedPartial];
-  c->adoption_blocked_pressure = t.events[kCtrBlockedPressure];
-  c->adoption_blocked_remote_min = t.events[kCtrBlockedRemoteMin];
-  c->pages_adopted = t.events[kCtrPagesAdopted];
-  c->adopted_reused = t.events[kCtrAdoptedReused];
-  c->new_pages = t.events[kCtrNewPages];
-  c->empty_pages_reused = t.events[kCtrEmptyPagesReused];
-  c->pages_freed = t.events[kCtrPagesFreed];
-  c->pages_purged = g_page_stats.pages_purged.load(std::memory_order_relaxed);
-  c->segments_mapped = g_page_stats.segments_mapped.load(std::memory_order_relaxed);
-  c->segments_unmapped = g_page_stats.segments_unmapped.load(std::memory_order_relaxed);
-  c->os_failures = os::g_os_failures.load(std::memory_order_relaxed);
-  c->heaps_created = g_global_counters.heaps_created.load(std::memory_order_relaxed);
-  c->heaps_reused = g_global_counters.heaps_reused.load(std::memory_order_relaxed);
-  c->bytes_in_use = in_use;
-  c->bytes_in_use_peak = g_in_use_peak.load(std::memory_order_relaxed);
-  c->bytes_committed = g_page_stats.bytes_committed.load(std::memory_order_relaxed);
-  c->bytes_committed_peak = g_page_stats.bytes_committed_peak.load(std::memory_order_relaxed);
 }
 
 // Gauges describe the present and are never rebased; everything else counts events.
-bool is_gauge(size_t index) {
-  const char* name = hak_counter_name(index);
-  return strncmp(name, "bytes_", 6) == 0;
-}
+constexpr bool kIsGauge[] = {
+#define HAK_GAUGE_HEAP false
+#define HAK_GAUGE_PROCESS false
+#define HAK_GAUGE_DERIVED false
+#define HAK_GAUGE_GAUGE true
+#define HAK_IS_GAUGE(name, kind, desc) HAK_GAUGE_##kind,
+    HAK_COUNTERS(HAK_IS_GAUGE)
+#undef HAK_IS_GAUGE
+};
 
 uint64_t* field_at(hak_counters* c, size_t index) {
   return reinterpret_cast<uint64_t*>(reinterpret_cast<char*>(c) + offsetof(hak_counters, mallocs)) +
@@ -114,12 +87,12 @@ uint64_t* field_at(hak_counters* c, size_t index) {
 }
 
 constexpr const char* kNames[] = {
-#define HAK_COUNTER_NAME(name, desc) #name,
+#define HAK_COUNTER_NAME(name, kind, desc) #name,
     HAK_COUNTERS(HAK_COUNTER_NAME)
 #undef HAK_COUNTER_NAME
 };
 constexpr const char* kDescriptions[] = {
-#define HAK_COUNTER_DESC(name, desc) desc,
+#define HAK_COUNTER_DESC(name, kind, desc) desc,
     HAK_COUNTERS(HAK_COUNTER_DESC)
 #undef HAK_COUNTER_DESC
 };
@@ -133,9 +106,17 @@ void counters_fork_child() {
   g_baseline_lock.reset_after_fork();
 }
 
+ProcessCounters g_counters;
+
+void raise_peak(std::atomic<uint64_t>& peak, uint64_t value) {
+  uint64_t cur = peak.load(std::memory_order_relaxed);
+  while (value > cur && !peak.compare_exchange_weak(cur, value, std::memory_order_relaxed)) {
+  }
+}
+
 void sample_in_use_peak() {
   Totals t = sum_heaps();
-  if (t.in_use > 0) raise_peak(g_in_use_peak, static_cast<uint64_t>(t.in_use));
+  if (t.in_use > 0) raise_peak(g_counters.bytes_in_use_peak, static_cast<uint64_t>(t.in_use));
 }
 
 }  // namespace hakmem
@@ -150,15 +131,15 @@ void hak_counters_get(hak_counters* out) {
   SpinLockGuard guard(g_baseline_lock);
   if (g_baseline.version == 0) return;
   for (size_t i = 0; i < kCounterCount; ++i) {
-    if (!is_gauge(i)) *field_at(out, i) -= *field_at(&g_baseline, i);
+    if (!kIsGauge[i]) *field_at(out, i) -= *field_at(&g_baseline, i);
   }
 }
 
 void hak_counters_reset(void) {
   hak_counters now;
   fill_raw(&now);
-  g_in_use_peak.store(now.bytes_in_use, std::memory_order_relaxed);
-  g_page_stats.bytes_committed_peak.store(now.bytes_committed, std::memory_order_relaxed);
+  g_counters.bytes_in_use_peak.store(now.bytes_in_use, std::memory_order_relaxed);
+  g_counters.bytes_committed_peak.store(now.bytes_committed, std::memory_order_relaxed);
   SpinLockGuard guard(g_baseline_lock);
   g_baseline = now;
 }
