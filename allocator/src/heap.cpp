@@ -394,6 +394,8 @@ Page* Heap::reclaim_empty_queued(bool medium) {
   Page** want = &reuse;
   uint32_t budget = 64;
   for (size_t cls = 0; cls < kClassCount && budget > 0; ++cls) {
+    // No page of the class is queued anywhere: nothing to look for (the common case).
+    if (g_masks.adoptable[cls].load(std::memory_order_relaxed) <= 0) continue;
     if (!pending[cls].empty()) release_empty_pending(this, cls, medium, want, &budget);
     Heap* owners[8];
     size_t n = find_ready_heaps(cls, /*want_dead=*/true, this, &victim_cursor, owners, 8);
