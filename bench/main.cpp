@@ -18,6 +18,7 @@
 #include "producer_consumer.hpp"
 #include "rocksdb_bench.hpp"
 #include "run_report.hpp"
+#include "tool_version.h"
 #include "xmalloc.hpp"
 
 using namespace hakmem::bench;
@@ -131,6 +132,7 @@ void add_sizes(CLI::App* cmd, uint32_t& min, uint32_t& max) {
 
 int main(int argc, char** argv) {
   CLI::App app{"hakmem-bench: allocator benchmarks"};
+  app.set_version_flag("--version", hakmem::tool_version("hakmem-bench"));
   app.require_subcommand(1);
 
   Common lc;

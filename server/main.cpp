@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "server.h"
 #include "server_admin.h"
+#include "tool_version.h"
 
 using hakmem::server::Server;
 using hakmem::server::ServerConfig;
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   // The last occurrence of a flag wins, so scripts can override defaults they pass.
   app.option_defaults()->always_capture_default()->multi_option_policy(
       CLI::MultiOptionPolicy::TakeLast);
+  app.set_version_flag("--version", hakmem::tool_version("hakmem-server"));
   app.add_option("--bind", config.bind, "Address to listen on");
   app.add_option("--port", config.port, "TCP port (0: any free port)");
   app.add_option("--port-file", port_file, "Write the bound port to this file once listening");
@@ -96,8 +98,8 @@ int main(int argc, char** argv) {
   hakmem::admin::add_admin_flags(app, &admin_options);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
     die(std::string(e.what()) + " (see --help)");
   }

@@ -12,6 +12,7 @@
 
 #include "admin_client.h"
 #include "render.h"
+#include "tool_version.h"
 
 namespace {
 
@@ -93,6 +94,7 @@ int main(int argc, char** argv) {
   app.add_option("--addr", addr, "admin service address HOST:PORT")->capture_default_str();
   app.add_option("--token", token, "admin token (or HAKMEM_ADMIN_TOKEN)")
       ->envname("HAKMEM_ADMIN_TOKEN");
+  app.set_version_flag("--version", hakmem::tool_version("hakmem-admin"));
   app.require_subcommand(1);
 
   CLI::App* route = app.add_subcommand("route", "the allocator's slow-path route");
@@ -125,7 +127,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e);  // --help
+    return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());
   }

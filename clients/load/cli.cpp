@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "tool_version.h"
+
 namespace hakmem::load {
 
 namespace hw = workloads;
@@ -19,6 +21,7 @@ int parse_command_line(int argc, char** argv, Options* out) {
 
   CLI::App app{"hakmem-load: RESP load generator (YCSB A-D,F and larson workloads)", "hakmem-load"};
   app.get_formatter()->column_width(36);
+  app.set_version_flag("--version", hakmem::tool_version("hakmem-load"));
   app.add_option("--host", engine.host, "Server host")->capture_default_str();
   app.add_option("--port", engine.port, "Server port")->capture_default_str();
   app.add_option("--threads", engine.threads, "I/O threads")
@@ -85,6 +88,9 @@ int parse_command_line(int argc, char** argv, Options* out) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << e.what() << "\n";
     return 0;
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());

@@ -156,6 +156,11 @@ const char* hak_counter_name(size_t index);
 const char* hak_counter_description(size_t index);
 uint64_t hak_counter_value(const hak_counters* c, size_t index);
 
+/* ---- version ---------------------------------------------------------------------------- */
+
+/* The library's version, "MAJOR.MINOR.PATCH" (the CMake project version); a static string. */
+const char* hak_version(void);
+
 #ifdef __cplusplus
 }
 #endif
