@@ -45,10 +45,13 @@ bool library_path(const Alloc& a, std::string* path, std::string* why) {
   if (*a.library == '\0') return true;
   std::vector<std::filesystem::path> candidates;
   if (is_hakmem(a)) {
-    // build/bin/hakmem-bench -> build/lib/libhakmem.so
+    // build/bin/hakmem-bench -> build/lib/libhakmem.so; installed: PREFIX/LIBDIR/libhakmem.so
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "lib" / a.library);
+    if (!ec) {
+      candidates.push_back(exe.parent_path().parent_path() / "lib" / a.library);
+      candidates.push_back(exe.parent_path().parent_path() / HAKMEM_INSTALL_LIBDIR / a.library);
+    }
   } else {
     for (const char* dir : {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"})
       candidates.push_back(std::filesystem::path(dir) / a.library);
