@@ -7,7 +7,7 @@ HAKMEM_PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   librocksdb-dev
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
-  redis-tools python3 python3-grpcio gnuplot-nox
+  redis-tools python3 python3-grpcio gnuplot-nox help2man
 )
 
 hakmem_install_deps() {
