@@ -42,3 +42,10 @@ foreach(tool hakmem-server hakmem-load hakmem-admin hakmem-bench)
     install(TARGETS ${tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   endif()
 endforeach()
+
+# hakmem-compare: its Python package goes to share/hakmem/python, and a configured script that
+# defaults --build to the install prefix (which holds bin/ and the library) to bin/.
+configure_file(cmake/hakmem-compare.in ${CMAKE_CURRENT_BINARY_DIR}/hakmem-compare @ONLY)
+install(PROGRAMS ${CMAKE_CURRENT_BINARY_DIR}/hakmem-compare DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY bench/compare/ DESTINATION ${CMAKE_INSTALL_DATADIR}/hakmem/python/compare
+  FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)

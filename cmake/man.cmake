@@ -31,5 +31,10 @@ foreach(tool hakmem-server hakmem-load hakmem-admin hakmem-bench)
   endif()
 endforeach()
 
+file(GLOB _compare_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/bench/compare/*.py)
+hakmem_man_page(hakmem-compare "compare allocators end to end under hakmem-server"
+  COMMAND ${PROJECT_SOURCE_DIR}/bench/hakmem-compare
+  DEPENDS ${PROJECT_SOURCE_DIR}/bench/hakmem-compare ${_compare_sources})
+
 add_custom_target(hakmem_man_pages ALL DEPENDS ${_hakmem_man_pages})
 install(FILES ${_hakmem_man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

@@ -13,6 +13,9 @@ CONFIGS = {
     "tcmalloc": {"family": "tcmalloc", "soname": "libtcmalloc_minimal.so.4"},
 }
 DEFAULT = list(CONFIGS)
+# Where libhakmem.so sits under --build: "lib" in a build tree; the installed script sets the
+# install prefix's library directory (lib/<multiarch> under /usr).
+LIBDIR = "lib"
 MODES = ("whole", "arena")
 
 # Shared libraries for LD_PRELOAD runs of a whole program (hakmem-bench rocksdb).
@@ -52,7 +55,7 @@ def launch(name, mode, build_dir):
     family = spec["family"]
     out = {"arena": family, "route": None, "preload": None, "env": {}, "counter": "info"}
     if family == "hakmem":
-        lib = os.path.join(build_dir, "lib", "libhakmem.so")
+        lib = os.path.join(build_dir, LIBDIR, "libhakmem.so")
         if mode == "whole":
             if not os.path.exists(lib):
                 raise LookupError("%s skipped: %s not built" % (name, lib))
@@ -103,7 +106,7 @@ def preload_path(name, build_dir):
     if name == "system":
         return None
     if name == "hakmem":
-        path = os.path.join(build_dir, "lib", "libhakmem.so")
+        path = os.path.join(build_dir, LIBDIR, "libhakmem.so")
         if not os.path.exists(path):
             raise LookupError("hakmem skipped: %s not built" % path)
         return path

@@ -3,11 +3,27 @@
 import argparse
 import datetime
 import os
+import re
 import sys
 
 from . import allocators, children, driver, scenarios
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The installed script (cmake/hakmem-compare.in) points these at the install prefix.
+DEFAULT_BUILD = os.path.join(REPO, "build")
+DEFAULT_OUT = os.path.join(REPO, "results")
+VERSION = None  # None: read from the source tree's CMakeLists.txt
+
+
+def version():
+    if VERSION is not None:
+        return VERSION
+    try:
+        with open(os.path.join(REPO, "CMakeLists.txt")) as f:
+            m = re.search(r"project\(hakmem VERSION ([0-9.]+)", f.read())
+        return m.group(1) if m else "unknown"
+    except OSError:
+        return "unknown"
 
 # Sizes per profile; an explicit flag wins. "full" is the one to quote; "short" keeps scripts/demo
 # under 10 minutes on 2 cores (3 reps, the burst 2); "smoke" proves the plumbing for ctest.
@@ -54,9 +70,10 @@ def parser():
             for name, vals in PROFILES.items() if name != "default"))
     p.add_argument("--profile", choices=[n for n in PROFILES if n != "default"] + ["default"],
                    default="full", help="preset sizes and repetitions ('default' = full)")
-    p.add_argument("--build", default=os.path.join(REPO, "build"),
-                   help="build tree holding bin/ and lib/libhakmem.so")
-    p.add_argument("--out", default=os.path.join(REPO, "results"), help="parent of the result directory")
+    p.add_argument("--version", action="version", version="hakmem-compare " + version())
+    p.add_argument("--build", default=DEFAULT_BUILD,
+                   help="build tree (or install prefix) holding bin/ and lib/libhakmem.so")
+    p.add_argument("--out", default=DEFAULT_OUT, help="parent of the result directory")
     p.add_argument("--allocs", default=",".join(allocators.DEFAULT),
                    help="configurations, comma-separated (missing peers are skipped with a note)")
     p.add_argument("--scenarios", default=",".join(scenarios.ORDER),
