@@ -45,7 +45,8 @@ fi
 step "pkg-config consumer"
 pc=$(find "$prefix" -name hakmem.pc)
 [ -n "$pc" ] || fail "no hakmem.pc installed"
-export PKG_CONFIG_PATH=$(dirname "$pc")
+PKG_CONFIG_PATH=$(dirname "$pc")
+export PKG_CONFIG_PATH
 [ "$(pkg-config --modversion hakmem)" = "$version" ] ||
   fail "pkg-config --modversion hakmem is '$(pkg-config --modversion hakmem)', not $version"
 flags=$(pkg-config --cflags --libs hakmem) || fail "pkg-config --cflags --libs hakmem failed"
@@ -70,7 +71,9 @@ if [ "$want_man" = ON ]; then
   for tool in hakmem-server hakmem-load hakmem-admin hakmem-bench hakmem-compare; do
     page=$(find "$prefix" -path "*/man1/$tool.1")
     # roff escapes the dashes: \-\-version
-    [ -n "$page" ] && grep -qF -- '\-\-version' "$page" || fail "no man page with --version for $tool"
+    if [ -z "$page" ] || ! grep -qF -- '\-\-version' "$page"; then
+      fail "no man page with --version for $tool"
+    fi
   done
 fi
 echo "install test: OK"
