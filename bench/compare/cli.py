@@ -71,9 +71,11 @@ def parser():
     p.add_argument("--profile", choices=[n for n in PROFILES if n != "default"] + ["default"],
                    default="full", help="preset sizes and repetitions ('default' = full)")
     p.add_argument("--version", action="version", version="hakmem-compare " + version())
-    p.add_argument("--build", default=DEFAULT_BUILD,
-                   help="build tree (or install prefix) holding bin/ and lib/libhakmem.so")
-    p.add_argument("--out", default=DEFAULT_OUT, help="parent of the result directory")
+    # No absolute path in --help (the man page is made from it): resolved in parse().
+    p.add_argument("--build", help="build tree or install prefix holding bin/ and lib/libhakmem.so "
+                                   "(default: build/ beside the sources; installed: the prefix)")
+    p.add_argument("--out", help="parent of the result directory (default: results/ beside the "
+                                 "sources; installed: results/ in the current directory)")
     p.add_argument("--allocs", default=",".join(allocators.DEFAULT),
                    help="configurations, comma-separated (missing peers are skipped with a note)")
     p.add_argument("--scenarios", default=",".join(scenarios.ORDER),
@@ -128,6 +130,8 @@ def parser():
 def parse(argv):
     p = parser()
     args = p.parse_args(argv)
+    args.build = args.build or DEFAULT_BUILD
+    args.out = args.out or DEFAULT_OUT
     if args.profile == "default":
         args.profile = "full"
     for key, value in PROFILES[args.profile].items():
