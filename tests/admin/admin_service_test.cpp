@@ -151,6 +151,13 @@ TEST_F(AdminServiceTest, SetOptionsRejectsOutOfRangeValuesAndChangesNothing) {
   EXPECT_EQ(hak_get_route(), HAK_ROUTE_S);
 }
 
+TEST_F(AdminServiceTest, SetOptionsRejectsNamesWithANulByte) {
+  const hak_route route = hak_get_route();
+  expect_rejected_whole(srv_, std::string("route\0garbage", 13), 1, "NUL byte");
+  expect_rejected_whole(srv_, std::string("must_reuse_budget\0", 18), 5, "NUL byte");
+  EXPECT_EQ(hak_get_route(), route);
+}
+
 TEST_F(AdminServiceTest, SetOptionsRejectsDuplicatesAndEmptyRequests) {
   expect_rejected_whole(srv_, "must_reuse_budget", 5, "more than once");
   v1::SetOptionsResponse r;

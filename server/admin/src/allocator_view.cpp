@@ -91,6 +91,13 @@ grpc::Status set_options(const v1::SetOptionsRequest& request, v1::SetOptionsRes
   std::vector<int64_t> previous;
   for (const v1::OptionAssignment& a : request.assignments()) {
     const std::string& name = a.name();
+    // The C API reads names up to their first NUL: "route\0x" would set route, and
+    // "budget" and "budget\0" would both pass the duplicate check below.
+    if (name.find('\0') != std::string::npos) {
+      return {grpc::StatusCode::INVALID_ARGUMENT, "option name '" +
+                                                      name.substr(0, name.find('\0')) +
+                                                      "...' contains a NUL byte; nothing changed"};
+    }
     if (!seen.insert(name).second) {
       return {grpc::StatusCode::INVALID_ARGUMENT,
               "option '" + name + "' given more than once; nothing changed"};
