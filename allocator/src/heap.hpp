@@ -37,9 +37,14 @@ struct RemoteChain {
   Block* head = nullptr;
   Block* tail = nullptr;
   uint32_t count = 0;
+  uint32_t limit = 0;  // blocks held before a flush
 };
-inline constexpr size_t kRemoteChains = 16;      // direct-mapped by page
-inline constexpr uint32_t kRemoteChainMax = 64;  // blocks held per page before a flush
+inline constexpr size_t kRemoteChains = 16;  // direct-mapped by page
+// A chain holds up to 64 blocks and 8 KiB, so a thread holds at most 128 KiB of other
+// threads' memory: a server worker freeing 2 KiB values would otherwise keep 2 MiB away
+// from the thread that allocates them.
+inline constexpr uint32_t kRemoteChainMax = 64;
+inline constexpr uint32_t kRemoteChainBytes = 8192;
 
 struct Heap {
   // direct[slot] == classes[size_to_class(slot * 16)].active, kept so by set_active: the

@@ -30,9 +30,9 @@ void* hak_aligned_alloc(size_t alignment, size_t size);
 /* Bytes usable at p (>= the size asked for); 0 for NULL. */
 size_t hak_usable_size(const void* p);
 /* Hands the calling thread's held cross-thread frees to their pages (a thread holds at most
- * 16 x 64 of them, until its next slow-path allocation, exit or this call), then returns
- * expired empty pages to the OS now (force=1: every empty page, not only expired ones). The
- * allocator also does both by itself on its slow paths. */
+ * 16 chains of at most 64 blocks and 8 KiB, until its next slow-path allocation, exit or this
+ * call), then returns expired empty pages to the OS now (force=1: every empty page, not only
+ * expired ones). The allocator also does both by itself on its slow paths. */
 void hak_collect(int force);
 
 /* ---- route: the slow-path policy -------------------------------------------------------- */
@@ -89,46 +89,46 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
  *   GAUGE    a present value; hak_counters_reset does not rebase it
  *   DERIVED  an event summed from the per-size-class counts at read time
  * The adoption gates are listed in the order Route P checks them. */
-#define HAK_COUNTERS(X)                                                                          \
-  X(mallocs, DERIVED, "allocations served")                                                      \
-  X(frees_local, DERIVED, "frees by the owning heap")                                            \
-  X(frees_remote, DERIVED, "frees pushed to another heap's page (cross-thread)")                 \
-  X(large_allocs, HEAP, "allocations above the largest size class (128 KiB)")                    \
-  X(large_frees, HEAP, "frees of large allocations")                                             \
-  X(large_alloc_bytes, HEAP, "bytes of large allocations made (usable sizes)")                   \
-  X(large_free_bytes, HEAP, "bytes of large allocations freed (usable sizes)")                   \
-  X(large_reused, PROCESS, "large allocations served from segments already mapped")              \
-  X(large_slots_purged, PROCESS, "free 64 KiB slots of large objects returned to the OS")        \
-  X(pending_enqueued, HEAP, "pages queued to their home heap on the 0->1 edge of remote frees")  \
-  X(pending_drained, HEAP, "pages taken from a pending queue")                                   \
-  X(drain_attempts, HEAP, "remote-free stacks examined (pending, active, partial)")              \
-  X(drain_successes, HEAP, "remote-free stacks that yielded blocks")                             \
-  X(mustreuse_hits, HEAP, "slow paths served by the own pending queue")                          \
-  X(active_drain_hits, HEAP, "slow paths served by the active page's remote frees")              \
-  X(partial_hits, HEAP, "slow paths served by the partial list")                                 \
-  X(orphan_publishes, HEAP, "pages published as orphans at thread exit")                         \
-  X(orphan_claims, HEAP, "orphaned pages claimed by another heap")                               \
-  X(adoption_attempts, HEAP, "Route P/CDA: adoption considered")                                 \
-  X(adoption_blocked_pressure, HEAP, "Route P: blocked, too few adoptable pages in the class")   \
-  X(adoption_blocked_idle, HEAP, "Route P: blocked, owner not idle")                             \
-  X(adoption_blocked_partial, HEAP, "Route P: blocked, owner has a partial page of the class")   \
-  X(adoption_blocked_rfr, HEAP, "Route P: blocked, right-of-first-refusal window open")          \
-  X(adoption_blocked_remote_min, HEAP, "Route P: blocked, too few remote frees on the page")     \
-  X(adoption_allowed, HEAP, "Route P/CDA: every gate passed")                                    \
-  X(pages_adopted, HEAP, "pages whose owner changed by adoption")                                \
-  X(adopted_reused, HEAP, "adopted pages that served an allocation")                             \
-  X(new_pages, HEAP, "pages taken fresh from a segment")                                         \
-  X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")          \
-  X(pages_freed, HEAP, "empty pages returned to their segment")                                  \
-  X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                           \
-  X(segments_mapped, PROCESS, "segments mapped")                                                 \
-  X(segments_unmapped, PROCESS, "segments unmapped")                                             \
-  X(os_failures, PROCESS, "mmap, munmap or madvise calls the OS refused")                        \
-  X(heaps_created, PROCESS, "thread heaps created")                                              \
-  X(heaps_reused, PROCESS, "thread heaps handed to a new thread from the pool")                  \
-  X(bytes_in_use, GAUGE, "bytes of live allocations (block sizes)")                              \
-  X(bytes_in_use_peak, GAUGE, "highest bytes_in_use sampled (when memory is mapped or read)")    \
-  X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")    \
+#define HAK_COUNTERS(X)                                                                         \
+  X(mallocs, DERIVED, "allocations served")                                                     \
+  X(frees_local, DERIVED, "frees by the owning heap")                                           \
+  X(frees_remote, DERIVED, "frees pushed to another heap's page (cross-thread)")                \
+  X(large_allocs, HEAP, "allocations above the largest size class (128 KiB)")                   \
+  X(large_frees, HEAP, "frees of large allocations")                                            \
+  X(large_alloc_bytes, HEAP, "bytes of large allocations made (usable sizes)")                  \
+  X(large_free_bytes, HEAP, "bytes of large allocations freed (usable sizes)")                  \
+  X(large_reused, PROCESS, "large allocations served from segments already mapped")             \
+  X(large_slots_purged, PROCESS, "free 64 KiB slots of large objects returned to the OS")       \
+  X(pending_enqueued, HEAP, "pages queued to their home heap on the 0->1 edge of remote frees") \
+  X(pending_drained, HEAP, "pages taken from a pending queue")                                  \
+  X(drain_attempts, HEAP, "remote-free stacks examined (pending, active, partial)")             \
+  X(drain_successes, HEAP, "remote-free stacks that yielded blocks")                            \
+  X(mustreuse_hits, HEAP, "slow paths served by the own pending queue")                         \
+  X(active_drain_hits, HEAP, "slow paths served by the active page's remote frees")             \
+  X(partial_hits, HEAP, "slow paths served by the partial list")                                \
+  X(orphan_publishes, HEAP, "pages published as orphans at thread exit")                        \
+  X(orphan_claims, HEAP, "orphaned pages claimed by another heap")                              \
+  X(adoption_attempts, HEAP, "Route P/CDA: adoption considered")                                \
+  X(adoption_blocked_pressure, HEAP, "Route P: blocked, too few adoptable pages in the class")  \
+  X(adoption_blocked_idle, HEAP, "Route P: blocked, owner not idle")                            \
+  X(adoption_blocked_partial, HEAP, "Route P: blocked, owner has a partial page of the class")  \
+  X(adoption_blocked_rfr, HEAP, "Route P: blocked, right-of-first-refusal window open")         \
+  X(adoption_blocked_remote_min, HEAP, "Route P: blocked, too few remote frees on the page")    \
+  X(adoption_allowed, HEAP, "Route P/CDA: every gate passed")                                   \
+  X(pages_adopted, HEAP, "pages whose owner changed by adoption")                               \
+  X(adopted_reused, HEAP, "adopted pages that served an allocation")                            \
+  X(new_pages, HEAP, "pages taken fresh from a segment")                                        \
+  X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")         \
+  X(pages_freed, HEAP, "empty pages returned to their segment")                                 \
+  X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                          \
+  X(segments_mapped, PROCESS, "segments mapped")                                                \
+  X(segments_unmapped, PROCESS, "segments unmapped")                                            \
+  X(os_failures, PROCESS, "mmap, munmap or madvise calls the OS refused")                       \
+  X(heaps_created, PROCESS, "thread heaps created")                                             \
+  X(heaps_reused, PROCESS, "thread heaps handed to a new thread from the pool")                 \
+  X(bytes_in_use, GAUGE, "bytes of live allocations (block sizes)")                             \
+  X(bytes_in_use_peak, GAUGE, "highest bytes_in_use sampled (when memory is mapped or read)")   \
+  X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")   \
   X(bytes_committed_peak, GAUGE, "highest bytes_committed")
 
 #define HAK_COUNTERS_VERSION 3
