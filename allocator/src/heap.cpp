@@ -545,29 +545,29 @@ void Heap::free_remote(Page* page, Block* block) {
   if (chain.page == page) {
     block->next = chain.head;
     chain.head = block;
-    if (++chain.count >= chain.limit) {
-      push_remote(page, chain.head, chain.tail, chain.count);
-      chain.page = nullptr;
+    // Full when one more block would pass a limit.
+    ++chain.count;
+    if (chain.count >= kRemoteChainMax ||
+        (chain.count + 1) * page->block_size > kRemoteChainBytes) {
+      push_chain(chain);
     }
     return;
   }
-  if (chain.page != nullptr) {
-    push_remote(chain.page, chain.head, chain.tail, chain.count);
-    chain.page = nullptr;
-  }
-  uint32_t limit = kRemoteChainBytes / page->block_size;
-  limit = limit < 1 ? 1 : (limit > kRemoteChainMax ? kRemoteChainMax : limit);
-  if (limit == 1) return push_remote(page, block, block, 1);  // blocks of 8 KiB and more
+  push_chain(chain);
+  // A chain of one would only delay the push.
+  if (2 * page->block_size > kRemoteChainBytes) return push_remote(page, block, block, 1);
   block->next = nullptr;
-  chain = RemoteChain{page, block, block, 1, limit};
+  chain = RemoteChain{page, block, block, 1};
+}
+
+void Heap::push_chain(RemoteChain& chain) {
+  if (chain.page == nullptr) return;
+  push_remote(chain.page, chain.head, chain.tail, chain.count);
+  chain.page = nullptr;
 }
 
 void Heap::flush_remote() {
-  for (RemoteChain& chain : remote) {
-    if (chain.page == nullptr) continue;
-    push_remote(chain.page, chain.head, chain.tail, chain.count);
-    chain.page = nullptr;
-  }
+  for (RemoteChain& chain : remote) push_chain(chain);
 }
 
 // The push that finds the page DETACHED turns it QUEUED in the same CAS: that is the 0->1

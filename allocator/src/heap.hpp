@@ -37,7 +37,6 @@ struct RemoteChain {
   Block* head = nullptr;
   Block* tail = nullptr;
   uint32_t count = 0;
-  uint32_t limit = 0;  // blocks held before a flush
 };
 inline constexpr size_t kRemoteChains = 16;  // direct-mapped by page
 // A chain holds up to 64 blocks and 8 KiB, so a thread holds at most 128 KiB of other
@@ -136,6 +135,7 @@ struct Heap {
   void release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want, uint32_t* budget);
   void publish(Page* page);
   void push_remote(Page* page, Block* head, Block* tail, uint32_t count);
+  void push_chain(RemoteChain& chain);  // pushes a held chain, if any, and empties the slot
   Page* claim_all_pending(Heap* owner, size_t cls, Page* list);
   void release_or_publish(Page* list);
   void* extend_and_alloc(Page* page);
