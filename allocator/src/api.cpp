@@ -5,10 +5,10 @@
 #include <cstring>
 
 #include "hakmem/hakmem.h"
-#include "heap.hpp"
 #include "large.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "ownership.hpp"
 #include "page_allocator.hpp"
 
 namespace hakmem {
@@ -18,17 +18,6 @@ Heap g_fallback_heap;
 using namespace hakmem;
 
 namespace {
-
-HAK_INLINE Heap* heap_for_free() {
-  Heap* heap = t_heap;
-  if (HAK_LIKELY(heap != nullptr)) return heap;
-  // A free after this thread's exit handler returned its heap (glibc frees per-thread state,
-  // e.g. the dlerror buffer, after the TSD destructors): a heap taken now would never be
-  // given back, one leaked heap per exiting thread. The free needs no heap of its own.
-  if (t_heap_released) return &g_fallback_heap;
-  heap = heap_acquire();
-  return HAK_LIKELY(heap != nullptr) ? heap : &g_fallback_heap;
-}
 
 // *dirty (when given) is set when the memory may hold old contents.
 HAK_NOINLINE void* alloc_large(size_t size, size_t alignment, bool* dirty = nullptr) {
@@ -49,13 +38,6 @@ HAK_NOINLINE void* alloc_large(size_t size, size_t alignment, bool* dirty = null
   return p;
 }
 
-HAK_NOINLINE void free_large(Segment* segment, void* p) {
-  Heap* heap = heap_for_free();
-  heap->counters.add(kCtr_large_frees);
-  heap->counters.add(kCtr_large_free_bytes, large_usable_size(segment, p));
-  large_free(segment, p);
-}
-
 // The calling thread's heap serves it through `alloc` (by class or, up to 1 KiB, by size).
 template <void* (Heap::*alloc)(size_t)>
 HAK_INLINE void* alloc_on_heap(size_t arg) {
@@ -67,18 +49,6 @@ HAK_INLINE void* alloc_on_heap(size_t arg) {
 
 HAK_INLINE void* alloc_class(size_t cls) {
   return alloc_on_heap<&Heap::alloc>(cls);
-}
-
-// The page is not in our lists. If it is our own retired page, take it back (the owner's
-// frees stay local, as they would in a full-page list); otherwise push a remote free.
-HAK_NOINLINE void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {
-  if (xthread_state(word) == kLargeObject) return free_large(segment_of(block), block);
-  if (xthread_state(word) == kDetached && heap != nullptr &&
-      page->heap.load(std::memory_order_relaxed) == heap && heap->reclaim(page)) {
-    heap->free_local(page, block);
-    return;
-  }
-  heap_for_free()->free_remote(page, block);
 }
 
 }  // namespace
@@ -96,16 +66,7 @@ void hak_free(void* p) {
   Segment* segment = segment_of(p);
   HAK_ASSERT(segment->magic == kSegmentMagic);
   Page* page = segment->page_of(p);  // large objects: pages[0], in state kLargeObject
-  Heap* heap = t_heap;
-  // State first, then owner: a claimer writes the owner before it publishes OWNED, so an
-  // OWNED read here comes with the owner it was published with.
-  uintptr_t word = page->xthread.load(std::memory_order_acquire);
-  if (HAK_LIKELY(xthread_state(word) == kOwned &&
-                 page->heap.load(std::memory_order_relaxed) == heap && heap != nullptr)) {
-    heap->free_local(page, static_cast<Block*>(p));
-  } else {
-    free_not_owned(page, static_cast<Block*>(p), word, heap);
-  }
+  free_block(page, static_cast<Block*>(p));
 }
 
 void* hak_calloc(size_t count, size_t size) {

@@ -42,8 +42,11 @@ inline constexpr size_t kSlotSize = size_t{1} << kSlotShift;
 inline constexpr size_t kSlotsPerSegment = kSegmentSize >> kSlotShift;  // 64: one mask word
 inline constexpr size_t kMaxSpanSize = (kSlotsPerSegment - 1) * kSlotSize;
 
-// Heaps with an index take part in the ready masks; 1024 concurrent threads is plenty here.
-inline constexpr uint32_t kMaxIndexedHeaps = 1024;
+// Heaps with an index take part in the ready masks. Heaps are pooled, so this bounds the
+// threads alive at once, not the threads ever made. The masks and the heap table are sized
+// for it in zeroed static memory (about 1 MiB of address space): only the words of heaps
+// that exist are ever touched, and the searches scan only those.
+inline constexpr uint32_t kMaxIndexedHeaps = 65536;
 inline constexpr uint32_t kNoHeapIndex = ~uint32_t{0};
 
 inline constexpr size_t kOsPageSize = 4096;

@@ -1,6 +1,7 @@
 // A thread's heap: per size class an active page, a partial list and a pending queue. The
-// fast paths (allocate from the active page, free into an owned page) are inline here; every
-// decision about which page to use next lives in heap.cpp.
+// fast paths (allocate from the active page, free into an owned page) are inline here. Which
+// page to use next is decided in refill.cpp; every change of a page's state or owner is made
+// in ownership.cpp; thread exit is in heap_registry.cpp.
 #pragma once
 
 #include <atomic>
@@ -8,9 +9,11 @@
 
 #include "counters.hpp"
 #include "page.hpp"
+#include "page_list.hpp"
 #include "pending_queue.hpp"
 #include "segment.hpp"
 #include "size_class.hpp"
+#include "spin_lock.hpp"
 
 namespace hakmem {
 
@@ -23,8 +26,7 @@ struct ClassQueue {
   // Owned pages with free blocks, oldest first: a page that just got a block back waits at
   // the tail and gathers more before it is used again (LIFO would pick a page with one free
   // block and come back to the slow path at once).
-  Page* partial = nullptr;
-  Page* partial_tail = nullptr;
+  PageList partial;
   std::atomic<uint32_t> partial_count{0};  // read by adopters (Route P's partial gate)
 };
 
@@ -57,10 +59,13 @@ struct Heap {
   std::atomic<uint64_t> slow_epoch{0};
   alignas(64) std::atomic<uint64_t> seen_epoch{0};  // written by adopters: own cache line
   std::atomic<uint64_t> seen_epoch_ns{0};
-  RemoteChain remote[kRemoteChains];         // owner-only
-  alignas(64) uint32_t purge_countdown = 1;  // slow paths until the next purge check
-  uint32_t victim_cursor = 0;                // spreads adoptions over victims
-  std::atomic<bool> dead{false};             // thread exited; pages are orphans until reuse
+  RemoteChain remote[kRemoteChains];  // owner-only
+  // Held by the owner while it changes its lists (the refill, a page emptying, thread exit),
+  // and taken for every heap around fork(), so a fork child never sees a heap mid-change.
+  alignas(64) SpinLock change_lock;
+  uint32_t purge_countdown = 1;   // slow paths until the next purge check
+  uint32_t victim_cursor = 0;     // spreads adoptions over victims
+  std::atomic<bool> dead{false};  // thread exited; pages are orphans until reuse
   Heap* pool_next = nullptr;
   Heap* all_next = nullptr;
   PendingQueue pending[kClassCount];  // written by other threads: kept apart
@@ -103,19 +108,41 @@ struct Heap {
     if (HAK_UNLIKELY(--page->used == 0)) page_became_empty(page);
   }
 
+  // ---- refill.cpp: the slow path chooses a page (with a free block), then pops from it ----
   void* alloc_slow(size_t cls);
+
+  // ---- ownership.cpp: the only code that changes a page's state or owner ----
   void page_became_empty(Page* page);
   void free_remote(Page* page, Block* block);
   // Pushes every held chain to its page (slow paths, thread exit).
   void flush_remote();
-  // Takes back a retired (DETACHED) page of this heap; false if a remote free queued it first.
+  // Takes back a detached page of this heap; false if a remote free queued it first.
   bool reclaim(Page* page);
+  // Fork child: locks may have been held by threads that no longer exist.
+  void reset_locks_after_fork();
+  // Fork child, for the heap of a thread that does not exist there: drop the chains it held
+  // (a chain may have been mid-update; its blocks stay counted as used, a bounded leak).
+  void forget_remote_chains();
+
+  // ---- heap_registry.cpp ----
   // Thread exit: return empty pages, publish the rest as orphans.
   void abandon();
-  // Fork child: pop locks may have been held by threads that no longer exist.
-  void reset_locks_after_fork();
 
  private:
+  // refill.cpp: the steps, in the order a route takes them, each counted by its counter.
+  Page* refill(size_t cls);
+  Page* choose_page(size_t cls, hak_route route);
+  Page* adopt(size_t cls, bool gated);  // pages_adopted (CDA ungated, Route P gated)
+  Page* must_reuse(size_t cls);         // mustreuse_hits
+  Page* active_drain(size_t cls);       // active_drain_hits
+  Page* partial_reuse(size_t cls);      // partial_hits
+  Page* orphan_claim(size_t cls);       // orphan_claims
+  Page* empty_page_reuse(size_t cls);   // empty_pages_reused
+  Page* new_page(size_t cls);           // new_pages
+  Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated, HeapCounterId* verdict);
+  Page* release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budget, Page* want);
+
+  // ownership.cpp
   uint32_t collect(Page* page, uintptr_t word);
   uint32_t drain(Page* page);
   void claim(Page* page);
@@ -125,23 +152,18 @@ struct Heap {
   void release_page(Page* page);
   void partial_push(size_t cls, Page* page);
   void partial_remove(size_t cls, Page* page);
-  Page* take_own_pending(size_t cls);
-  Page* take_partial(size_t cls);
-  Page* try_adopt(size_t cls, bool gated);
-  Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated);
-  Page* claim_orphan(size_t cls);
-  Page* new_page(size_t cls);
-  Page* reclaim_empty_queued(bool medium);
-  void release_empty_pending(Heap* owner, size_t cls, bool medium, Page** want, uint32_t* budget);
+  Page* claim_emptied(Heap* owner, size_t cls, uint32_t* budget);
+  Page* claim_all_pending(Heap* owner, size_t cls, Page* list);
+  void format(Page* page, size_t cls);
   void publish(Page* page);
+  void release_or_publish(Page* list);
   void push_remote(Page* page, Block* head, Block* tail, uint32_t count);
   void push_chain(RemoteChain& chain);  // pushes a held chain, if any, and empties the slot
-  Page* claim_all_pending(Heap* owner, size_t cls, Page* list);
-  void release_or_publish(Page* list);
-  void* extend_and_alloc(Page* page);
 };
 
+// pop_lock of heap->pending[cls] must be held (ownership.cpp).
 Page* pending_pop(Heap* heap, size_t cls);
+void refresh_ready_bit(Heap* heap, size_t cls);
 // Up to `max` heaps whose pending queue of the class is (probably) non-empty, dead ones or
 // live ones other than self, starting where the cursor left off. Returns how many.
 size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* cursor, Heap** out,
@@ -150,9 +172,11 @@ size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* 
 // ---- thread heaps ----------------------------------------------------------------------
 
 extern constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exec")));
-// Set when the thread's exit handler gave its heap back (see heap_for_free in api.cpp).
+// Set when the thread's exit handler gave its heap back (see heap_for_free).
 extern constinit thread_local bool t_heap_released __attribute__((tls_model("initial-exec")));
 Heap* heap_acquire();  // creates or reuses a heap for the calling thread
+// The heap a free is counted in: never creates one for a thread whose heap was given back.
+Heap* heap_for_free();
 // Counts frees by threads that have no heap (the OS refused one, or the thread is exiting).
 extern Heap g_fallback_heap;
 Heap* heap_at(uint32_t index);

@@ -1,6 +1,6 @@
 // A page: a slice of a segment serving one size class at a time.
 //
-// The single-owner invariant (design.md §2): a page has at most one owner heap. Only the owner
+// The single-owner invariant: a page has at most one owner heap. Only the owner
 // touches the "owner-only" fields below. Ownership changes hands only through the state bits of
 // `xthread`: an owner gives a page up by moving it OWNED -> DETACHED or OWNED -> QUEUED, and a
 // heap takes one only by popping it from a pending queue and exchanging QUEUED -> OWNED. Since
@@ -23,9 +23,10 @@ struct Block {
 
 // State bits in the low bits of Page::xthread (blocks are 16-byte aligned).
 enum PageState : uintptr_t {
-  kOwned = 0,     // in its owner's lists (active or partial); remote frees just push
-  kDetached = 1,  // retired when full; remembers its home; the next remote free queues it
-  kQueued = 2,    // in its home heap's pending queue; whoever pops it may claim it
+  kOwned = 0,  // in its owner's lists (active or partial); remote frees just push
+  kDetached =
+      1,  // given up by its owner when full; remembers its home; the next remote free queues it
+  kQueued = 2,  // in its home heap's pending queue; whoever pops it may claim it
   // The descriptor of a large object's segment: never owned, so free's owner check fails
   // and the object is unmapped there, with no separate segment-kind test on the fast path.
   kLargeObject = 3,

@@ -5,43 +5,12 @@
 #include "counters.hpp"
 #include "options.hpp"
 #include "os.hpp"
+#include "page_list.hpp"
 #include "spin_lock.hpp"
 
 namespace hakmem {
 
 namespace {
-
-// An intrusive list of free pages (through Page::next/prev), oldest first.
-struct PageList {
-  Page* head = nullptr;
-  Page* tail = nullptr;
-
-  void push_back(Page* p) {
-    p->next = nullptr;
-    p->prev = tail;
-    if (tail)
-      tail->next = p;
-    else
-      head = p;
-    tail = p;
-  }
-  void remove(Page* p) {
-    if (p->prev)
-      p->prev->next = p->next;
-    else
-      head = p->next;
-    if (p->next)
-      p->next->prev = p->prev;
-    else
-      tail = p->prev;
-    p->next = p->prev = nullptr;
-  }
-  Page* pop_back() {
-    Page* p = tail;
-    if (p) remove(p);
-    return p;
-  }
-};
 
 struct KindState {
   PageList committed;    // free and still backed: reused first (warm), purged oldest first

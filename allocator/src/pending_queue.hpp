@@ -1,5 +1,5 @@
 // A heap's pending queue for one size class: pages that received remote frees after their
-// owner retired them. Pushes are lock-free (any thread, on a page's 0->1 edge); pops take a
+// owner detached them. Pushes are lock-free (any thread, on a page's 0->1 edge); pops take a
 // tiny lock because more than one heap may pop (the home, adopters, orphan claimers), and a
 // single popper at a time is what makes the Treiber pop free of ABA.
 #pragma once

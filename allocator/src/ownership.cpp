@@ -1,0 +1,383 @@
+// Page ownership: the only code that changes a page's state (the CAS on `xthread`) or owner
+// (`Page::heap`), and the owner-only lists a page moves through (active, partial). The state
+// machine (the invariant it keeps is stated in page.hpp):
+//
+//   OWNED --park, full--> DETACHED --first remote free (the 0->1 edge)--> QUEUED
+//   DETACHED --reclaim (its owner frees into it)--> OWNED
+//   QUEUED --claim (whoever popped it from the pending queue)--> OWNED
+//   OWNED --publish (thread exit)--> QUEUED (free blocks) or DETACHED (full)
+//
+// The refill (refill.cpp) decides which of these to ask for; it never does one itself.
+#include "ownership.hpp"
+
+#include "large.hpp"
+#include "options.hpp"
+#include "os.hpp"
+#include "page_allocator.hpp"
+#include "ready_mask.hpp"
+
+namespace hakmem {
+
+Page g_empty_page;
+
+namespace {
+
+// Every block of the page is free: its local list and remote stack hold all it handed out,
+// so no free can reach it any more. The caller owns the page or holds its queue's pop lock.
+HAK_INLINE bool all_blocks_free(const Page* page) {
+  return page->used == xthread_count(page->xthread.load(std::memory_order_acquire));
+}
+
+}  // namespace
+
+void refresh_ready_bit(Heap* heap, size_t cls) {
+  if (!heap->pending[cls].empty()) return;
+  g_masks.clear_ready(cls, heap->index);
+  if (!heap->pending[cls].empty()) g_masks.set_ready(cls, heap->index);
+}
+
+Page* pending_pop(Heap* heap, size_t cls) {
+  Page* page = heap->pending[cls].pop();
+  if (page != nullptr) g_masks.adoptable[cls].fetch_sub(1, std::memory_order_relaxed);
+  refresh_ready_bit(heap, cls);
+  return page;
+}
+
+// Puts a remote stack (already taken from the page, with its length) on the page's local
+// free list. Usually the local list is empty here and no block is touched at all.
+uint32_t Heap::collect(Page* page, uintptr_t word) {
+  Block* list = xthread_list(word);
+  if (list == nullptr) return 0;
+  uint32_t n = xthread_count(word);
+  HAK_ASSERT(n > 0 && page->used >= n);
+  if (page->used == n) {
+    // Every block came back: carve the page afresh rather than walk a list whose blocks
+    // other cores freed last (a cache miss per allocation); carving only writes.
+    page->free = nullptr;
+    page->capacity = 0;
+    page->used = 0;
+    return n;
+  }
+  if (page->free != nullptr) {
+    Block* tail = list;
+    while (tail->next != nullptr) tail = tail->next;
+    tail->next = page->free;
+  }
+  page->free = list;
+  page->used -= n;
+  return n;
+}
+
+// The owner takes what other threads freed into an OWNED page.
+uint32_t Heap::drain(Page* page) {
+  counters.add(kCtr_drain_attempts);
+  if (xthread_list(page->xthread.load(std::memory_order_relaxed)) == nullptr) return 0;
+  uintptr_t word = page->xthread.exchange(kOwned, std::memory_order_acquire);
+  HAK_ASSERT(xthread_state(word) == kOwned);
+  uint32_t n = collect(page, word);
+  if (n > 0) counters.add(kCtr_drain_successes);
+  return n;
+}
+
+// QUEUED -> OWNED. The caller popped `page` from a pending queue, so no other heap can hold
+// it (a page is in at most one queue, and one thread pops it). With an empty local list the
+// remote stack comes along in the same exchange; otherwise it stays on the page until the
+// local list runs out, as on any owned page, because appending it now would walk blocks
+// another core freed.
+void Heap::claim(Page* page) {
+  page->heap.store(this, std::memory_order_relaxed);
+  counters.add(kCtr_pending_drained);
+  if (page->free == nullptr) {
+    uintptr_t word = page->xthread.exchange(kOwned, std::memory_order_acq_rel);
+    HAK_ASSERT(xthread_state(word) == kQueued);
+    counters.add(kCtr_drain_attempts);
+    if (collect(page, word) > 0) counters.add(kCtr_drain_successes);
+    return;
+  }
+  uintptr_t word = page->xthread.load(std::memory_order_relaxed);
+  do {
+    HAK_ASSERT(xthread_state(word) == kQueued);
+  } while (!page->xthread.compare_exchange_weak(word, xthread_with_state(word, kOwned),
+                                                std::memory_order_acq_rel,
+                                                std::memory_order_relaxed));
+}
+
+void Heap::partial_push(size_t cls, Page* page) {
+  ClassQueue& q = classes[cls];
+  q.partial.push_back(page);
+  page->in_partial = true;
+  q.partial_count.store(q.partial_count.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_relaxed);
+}
+
+void Heap::partial_remove(size_t cls, Page* page) {
+  ClassQueue& q = classes[cls];
+  HAK_ASSERT(page->in_partial);
+  q.partial.remove(page);
+  page->in_partial = false;
+  q.partial_count.store(q.partial_count.load(std::memory_order_relaxed) - 1,
+                        std::memory_order_relaxed);
+}
+
+// An owned page leaves the active slot: partial list if it has free blocks, else detached.
+// Detaching is OWNED -> DETACHED by CAS on an empty remote stack, so a remote free racing with
+// it either lands before (the CAS fails and we keep the page) or after (it sees DETACHED and
+// queues the page): no block is ever stranded.
+void Heap::park(Page* page) {
+  drain(page);
+  while (!page->has_free()) {
+    uintptr_t expected = kOwned;
+    if (page->xthread.compare_exchange_strong(expected, kDetached, std::memory_order_release,
+                                              std::memory_order_relaxed)) {
+      return;  // no longer ours: do not touch it again
+    }
+    drain(page);
+  }
+  if (page->used == 0) {
+    release_page(page);
+    return;
+  }
+  partial_push(page->size_class, page);
+}
+
+void Heap::set_direct(size_t cls, Page* page) {
+  size_t size = class_size(cls);
+  if (size > kDirectMaxSize) return;
+  size_t first = cls == 0 ? 0 : class_size(cls - 1) / 16 + 1;
+  for (size_t slot = first; slot <= size / 16; ++slot) direct[slot] = page;
+}
+
+void Heap::set_active(size_t cls, Page* page) {
+  Page* old = classes[cls].active;
+  classes[cls].active = page;
+  set_direct(cls, page);
+  if (old != &g_empty_page && old != page) park(old);
+}
+
+// DETACHED -> OWNED by the page's home, on an empty remote stack (DETACHED implies empty: the
+// first push turns it QUEUED). Losing the CAS to that push means the page is queued now and
+// must be reached through the pending queue like any other.
+bool Heap::reclaim(Page* page) {
+  SpinLockGuard guard(change_lock);
+  uintptr_t expected = kDetached;
+  if (!page->xthread.compare_exchange_strong(expected, kOwned, std::memory_order_acquire,
+                                             std::memory_order_relaxed)) {
+    return false;
+  }
+  partial_push(page->size_class, page);
+  return true;
+}
+
+// An empty page goes back to the page allocator, counted.
+void Heap::release_page(Page* page) {
+  counters.add(kCtr_pages_freed);
+  page_free(page);
+}
+
+void Heap::page_became_empty(Page* page) {
+  size_t cls = page->size_class;
+  if (page == classes[cls].active) return;  // keep it: the next allocation needs a page
+  SpinLockGuard guard(change_lock);
+  partial_remove(cls, page);
+  release_page(page);
+}
+
+// Unlinks up to *budget pages of owner's queue whose blocks have all come back, claims them
+// and returns them as a list through Page::next. The queue's lock is held only for the walk:
+// its owner may be waiting.
+Page* Heap::claim_emptied(Heap* owner, size_t cls, uint32_t* budget) {
+  PendingQueue& q = owner->pending[cls];
+  if (*budget == 0 || !q.pop_lock.try_lock()) return nullptr;
+  Page* empty = nullptr;
+  Page* prev = nullptr;
+  for (Page* page = q.head.load(std::memory_order_acquire); page != nullptr && *budget > 0;
+       --*budget) {
+    Page* next = page->pending_next.load(std::memory_order_relaxed);
+    // Nobody writes `used` while the page is queued.
+    if (all_blocks_free(page)) {
+      q.unlink(page, prev);
+      g_masks.adoptable[cls].fetch_sub(1, std::memory_order_relaxed);
+      page->next = empty;
+      empty = page;
+    } else {
+      prev = page;
+    }
+    page = next;
+  }
+  refresh_ready_bit(owner, cls);
+  q.pop_lock.unlock();
+  for (Page* page = empty; page != nullptr; page = page->next) claim(page);
+  return empty;
+}
+
+// Takes every page queued in `owner`'s pending queue of the class into a list (claimed).
+Page* Heap::claim_all_pending(Heap* owner, size_t cls, Page* list) {
+  PendingQueue& q = owner->pending[cls];
+  if (q.head.load(std::memory_order_relaxed) == nullptr) return list;
+  if (owner == this) {
+    q.pop_lock.lock();
+  } else if (!q.pop_lock.try_lock()) {
+    return list;
+  }
+  while (Page* page = pending_pop(owner, cls)) {
+    claim(page);
+    page->next = list;
+    list = page;
+  }
+  q.pop_lock.unlock();
+  return list;
+}
+
+// An empty page (fresh from the page allocator, or emptied and claimed) becomes this heap's,
+// formatted for the class, with nothing carved yet.
+void Heap::format(Page* page, size_t cls) {
+  Segment* seg = segment_of(page);
+  uint32_t block = static_cast<uint32_t>(class_size(cls));
+  page->start = seg->page_start(page);
+  page->block_size = block;
+  page->reserved = static_cast<uint32_t>(seg->page_size() / block);
+  page->capacity = 0;
+  page->used = 0;
+  page->free = nullptr;
+  page->size_class = static_cast<uint8_t>(cls);
+  page->alloc_class = page->size_class;
+  page->in_partial = false;
+  page->adopted = false;
+  page->next = page->prev = nullptr;
+  page->pending_next.store(nullptr, std::memory_order_relaxed);
+  // An emptied page's stack still holds its old blocks; no free can reach them any more.
+  page->xthread.store(kOwned, std::memory_order_relaxed);
+  page->heap.store(this, std::memory_order_relaxed);
+}
+
+// ---- remote frees -------------------------------------------------------------------------
+
+// A free into a page this thread does not own: held in the page's chain (see RemoteChain).
+// The fallback heap serves many threads at once, so it pushes at once.
+void Heap::free_remote(Page* page, Block* block) {
+  HAK_ASSERT((reinterpret_cast<uintptr_t>(block) & ~kListMask) == 0);  // fits the word
+  bump(counters.frees_remote[page->size_class]);
+  if (HAK_UNLIKELY(this == &g_fallback_heap)) return push_remote(page, block, block, 1);
+  RemoteChain& chain = remote[(reinterpret_cast<uintptr_t>(page) / sizeof(Page)) % kRemoteChains];
+  if (chain.page == page) {
+    block->next = chain.head;
+    chain.head = block;
+    // Full when one more block would pass a limit.
+    ++chain.count;
+    if (chain.count >= kRemoteChainMax ||
+        (chain.count + 1) * page->block_size > kRemoteChainBytes) {
+      push_chain(chain);
+    }
+    return;
+  }
+  push_chain(chain);
+  // A chain of one would only delay the push.
+  if (2 * page->block_size > kRemoteChainBytes) return push_remote(page, block, block, 1);
+  block->next = nullptr;
+  chain = RemoteChain{page, block, block, 1};
+}
+
+void Heap::push_chain(RemoteChain& chain) {
+  if (chain.page == nullptr) return;
+  push_remote(chain.page, chain.head, chain.tail, chain.count);
+  chain.page = nullptr;
+}
+
+void Heap::flush_remote() {
+  for (RemoteChain& chain : remote) push_chain(chain);
+}
+
+// The push that finds the page DETACHED turns it QUEUED in the same CAS: that is the 0->1
+// edge, and exactly one pusher sees it. Everything read from the page happens before the
+// push: once the blocks are on the stack the owner may collect them, empty the page and hand
+// it to another class. Only the edge pusher may touch the page afterwards, because a QUEUED
+// page nobody has queued yet cannot be claimed.
+void Heap::push_remote(Page* page, Block* head, Block* tail, uint32_t count) {
+  size_t cls = page->size_class;
+  uintptr_t word = page->xthread.load(std::memory_order_relaxed);
+  uintptr_t state;
+  do {
+    tail->next = xthread_list(word);
+    state = xthread_state(word);
+    uintptr_t next_state = state == kDetached ? kQueued : state;
+    if (page->xthread.compare_exchange_weak(word, xthread_push(word, head, count, next_state),
+                                            std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      break;
+    }
+  } while (true);
+  if (state != kDetached) return;
+  // The edge: queue the page to its home (alive or exited: homes are never freed).
+  page->rfr_deadline_ns.store(os::now_ns() + rfr_window_ns(), std::memory_order_relaxed);
+  Heap* home = page->heap.load(std::memory_order_relaxed);
+  g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
+  if (home->pending[cls].push(page)) g_masks.set_ready(cls, home->index);
+  counters.add(kCtr_pending_enqueued);
+}
+
+void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {
+  if (xthread_state(word) == kLargeObject) {
+    Segment* segment = segment_of(block);
+    Heap* counted = heap_for_free();
+    counted->counters.add(kCtr_large_frees);
+    counted->counters.add(kCtr_large_free_bytes, large_usable_size(segment, block));
+    large_free(segment, block);
+    return;
+  }
+  // Our own detached page: take it back, so the owner's frees stay local as they would in a
+  // full-page list.
+  if (xthread_state(word) == kDetached && heap != nullptr &&
+      page->heap.load(std::memory_order_relaxed) == heap && heap->reclaim(page)) {
+    heap->free_local(page, block);
+    return;
+  }
+  heap_for_free()->free_remote(page, block);
+}
+
+// ---- thread exit --------------------------------------------------------------------------
+
+// Gives an owned page up. With free blocks it is queued (an orphan any heap may claim once
+// this heap is marked dead); full, it is detached and queues itself on its next remote free.
+void Heap::publish(Page* page) {
+  size_t cls = page->size_class;
+  uintptr_t word = page->xthread.load(std::memory_order_relaxed);
+  bool queue;
+  do {
+    HAK_ASSERT(xthread_state(word) == kOwned);
+    queue = page->has_free() || xthread_list(word) != nullptr;
+    uintptr_t next = xthread_with_state(word, queue ? kQueued : kDetached);
+    if (page->xthread.compare_exchange_weak(word, next, std::memory_order_release,
+                                            std::memory_order_relaxed)) {
+      break;
+    }
+  } while (true);
+  if (!queue) return;
+  g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
+  if (pending[cls].push(page)) g_masks.set_ready(cls, index);
+  counters.add(kCtr_orphan_publishes);
+}
+
+// Empty pages go back to the page allocator (and so, after the delay, to the OS); the rest
+// is published as orphans of this (exiting) heap.
+void Heap::release_or_publish(Page* list) {
+  while (list != nullptr) {
+    Page* page = list;
+    list = page->next;
+    page->next = nullptr;
+    if (all_blocks_free(page)) {
+      release_page(page);
+    } else {
+      publish(page);
+    }
+  }
+}
+
+void Heap::reset_locks_after_fork() {
+  change_lock.reset_after_fork();
+  for (PendingQueue& q : pending) q.pop_lock.reset_after_fork();
+}
+
+void Heap::forget_remote_chains() {
+  for (RemoteChain& chain : remote) chain = RemoteChain{};
+}
+
+}  // namespace hakmem

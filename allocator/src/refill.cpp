@@ -1,0 +1,302 @@
+// The refill: which page serves the next allocation once the active page has no free block.
+// `choose_page` is the whole policy, one step a line, each step counted by the counter named
+// like it. Route S follows the original design's order (own pending queue under a budget, active
+// page's remote frees, partial list, orphans, and only then an emptied or a new page); Route P adds
+// one gated adoption before orphans; CDA adopts first with every gate off, to reproduce the
+// original design's failure. The steps only choose: the state changes they need are made by
+// ownership.cpp.
+#include <cerrno>
+
+#include "hakmem/hakmem.h"
+#include "large.hpp"
+#include "options.hpp"
+#include "os.hpp"
+#include "ownership.hpp"
+#include "page_allocator.hpp"
+#include "ready_mask.hpp"
+
+namespace hakmem {
+
+void* Heap::alloc_slow(size_t cls) {
+  Page* page = refill(cls);
+  return page != nullptr ? pop_block(page) : nullptr;
+}
+
+namespace {
+
+// Blocks carved per extension: about one OS page, so a fresh page is touched gradually.
+void carve(Page* page) {
+  uint32_t by_bytes = static_cast<uint32_t>(kOsPageSize / page->block_size);
+  uint32_t left = page->reserved - page->capacity;
+  uint32_t n = by_bytes > 0 ? by_bytes : 1;
+  if (n > left) n = left;
+  uint8_t* first = page->start + static_cast<size_t>(page->capacity) * page->block_size;
+  Block* head = reinterpret_cast<Block*>(first);
+  Block* b = head;
+  for (uint32_t i = 1; i < n; ++i) {
+    Block* next = reinterpret_cast<Block*>(first + static_cast<size_t>(i) * page->block_size);
+    b->next = next;
+    b = next;
+  }
+  b->next = page->free;
+  page->free = head;
+  page->capacity += n;
+}
+
+}  // namespace
+
+// Returns the class's active page with a free block on its local list, or nullptr (out of
+// memory).
+Page* Heap::refill(size_t cls) {
+  SpinLockGuard guard(change_lock);
+  Page* active = classes[cls].active;
+  // A fresh page still being carved: keep carving, no decision to make.
+  if (active->capacity < active->reserved) {
+    carve(active);
+    return active;
+  }
+  slow_epoch.store(slow_epoch.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  flush_remote();  // what this thread holds of others' pages may be what they wait for
+  if (--purge_countdown == 0) {
+    purge_countdown = 64;  // a clock read is dear next to a slow path; page frees check too
+    uint64_t now = os::now_ns();
+    page_purge(now, Purge::kSlowPath);
+    large_purge(now, Purge::kSlowPath);
+  }
+  Page* page = choose_page(cls, route());
+  if (page == nullptr) return nullptr;
+  set_active(cls, page);
+  if (page->adopted) {
+    page->adopted = false;
+    counters.add(kCtr_adopted_reused);
+  }
+  if (page->free == nullptr) carve(page);
+  return page;
+}
+
+Page* Heap::choose_page(size_t cls, hak_route route) {
+  Page* page = nullptr;
+  if (route == HAK_ROUTE_CDA && (page = adopt(cls, /*gated=*/false))) return page;
+  if ((page = must_reuse(cls))) return page;
+  if ((page = active_drain(cls))) return page;
+  if ((page = partial_reuse(cls))) return page;
+  if (route == HAK_ROUTE_P && (page = adopt(cls, /*gated=*/true))) return page;
+  if ((page = orphan_claim(cls))) return page;
+  if ((page = empty_page_reuse(cls))) return page;
+  return new_page(cls);
+}
+
+// The must-reuse gate: the own pending queue comes before anything else.
+Page* Heap::must_reuse(size_t cls) {
+  PendingQueue& q = pending[cls];
+  if (q.head.load(std::memory_order_relaxed) == nullptr) return nullptr;
+  int64_t budget = option(kOptMustReuseBudget);
+  Page* found = nullptr;
+  q.pop_lock.lock();
+  for (int64_t i = 0; i < budget && found == nullptr; ++i) {
+    Page* page = pending_pop(this, cls);
+    if (page == nullptr) break;
+    claim(page);
+    HAK_ASSERT(page->has_free());  // it was queued by a free
+    found = page;
+  }
+  q.pop_lock.unlock();
+  if (found) counters.add(kCtr_mustreuse_hits);
+  return found;
+}
+
+// The active page's own remote frees.
+Page* Heap::active_drain(size_t cls) {
+  Page* active = classes[cls].active;
+  if (active == &g_empty_page || drain(active) == 0) return nullptr;
+  counters.add(kCtr_active_drain_hits);
+  return active;
+}
+
+Page* Heap::partial_reuse(size_t cls) {
+  Page* page = classes[cls].partial.head;
+  if (page == nullptr) return nullptr;
+  // Of the oldest few, the one with the most free blocks: each slow path then serves more
+  // allocations.
+  int looked = 1;
+  for (Page* p = page->next; p != nullptr && looked < 4; p = p->next, ++looked) {
+    if (p->used < page->used) page = p;
+  }
+  partial_remove(cls, page);
+  // Remote frees wait on the page's stack until its local list runs out: draining now would
+  // walk the whole stack (blocks still in the freeing core's cache) to find its tail.
+  if (page->free == nullptr) drain(page);
+  HAK_ASSERT(page->has_free());
+  counters.add(kCtr_partial_hits);
+  return page;
+}
+
+namespace {
+
+// Idle = no slow-path allocation for idle_threshold. An owner that still allocates from its
+// current page does not need its pending pages yet, so counting only slow paths is right.
+bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns) {
+  uint64_t epoch = owner->slow_epoch.load(std::memory_order_relaxed);
+  if (owner->seen_epoch.exchange(epoch, std::memory_order_relaxed) != epoch) {
+    owner->seen_epoch_ns.store(now, std::memory_order_relaxed);
+    return idle_ns == 0;
+  }
+  return now - owner->seen_epoch_ns.load(std::memory_order_relaxed) >= idle_ns;
+}
+
+// Route P's gates, in the order they are checked; the verdict is the counter it bumps.
+// `head`: the victim's queued page that adoption would take.
+HeapCounterId adoption_gate(size_t cls, Heap* victim, const Page* head, uint64_t now) {
+  if (g_masks.adoptable[cls].load(std::memory_order_relaxed) <= option(kOptAdoptionThreshold)) {
+    return kCtr_adoption_blocked_pressure;
+  }
+  if (!owner_idle(victim, now, idle_threshold_ns())) return kCtr_adoption_blocked_idle;
+  if (victim->classes[cls].partial_count.load(std::memory_order_relaxed) > 0) {
+    return kCtr_adoption_blocked_partial;
+  }
+  if (now < head->rfr_deadline_ns.load(std::memory_order_relaxed)) {
+    return kCtr_adoption_blocked_rfr;
+  }
+  // Relative to the page: a page of 8 large blocks can never collect 8 remote frees while
+  // still holding live ones, so the bar is capped at half its blocks.
+  uint64_t min_remote = static_cast<uint64_t>(option(kOptMinRemoteCount));
+  if (min_remote > head->reserved / 2) min_remote = head->reserved / 2;
+  if (xthread_count(head->xthread.load(std::memory_order_relaxed)) < min_remote) {
+    return kCtr_adoption_blocked_remote_min;
+  }
+  return kCtr_adoption_allowed;
+}
+
+}  // namespace
+
+// Adoption of another live heap's pending page (Route P gated, CDA ungated). A few candidate
+// owners are examined (an active owner fails the idle gate, an idle one may pass); each
+// examined owner counts as one attempt that ends allowed or blocked by one gate.
+Page* Heap::adopt(size_t cls, bool gated) {
+  constexpr size_t kCandidates = 4;
+  Heap* candidates[kCandidates];
+  size_t n = find_ready_heaps(cls, /*want_dead=*/false, this, &victim_cursor, candidates,
+                              gated ? kCandidates : 1);
+  uint64_t now = gated ? os::now_ns() : 0;
+  for (size_t i = 0; i < n; ++i) {
+    HeapCounterId verdict = kCtr_adoption_allowed;
+    if (Page* page = adopt_from(candidates[i], cls, now, gated, &verdict)) return page;
+    if (verdict == kCtr_adoption_blocked_pressure) break;  // the class's, not the owner's
+  }
+  return nullptr;
+}
+
+Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated,
+                       HeapCounterId* verdict_out) {
+  PendingQueue& q = victim->pending[cls];
+  if (!q.pop_lock.try_lock()) return nullptr;
+  Page* page = q.head.load(std::memory_order_acquire);
+  if (page == nullptr) {
+    refresh_ready_bit(victim, cls);
+    q.pop_lock.unlock();
+    return nullptr;
+  }
+  counters.add(kCtr_adoption_attempts);
+  HeapCounterId verdict = gated ? adoption_gate(cls, victim, page, now) : kCtr_adoption_allowed;
+  counters.add(verdict);
+  *verdict_out = verdict;
+  bool popped = verdict == kCtr_adoption_allowed && q.pop_if_head(page);
+  if (popped) {
+    g_masks.adoptable[cls].fetch_sub(1, std::memory_order_relaxed);
+    refresh_ready_bit(victim, cls);
+  }
+  q.pop_lock.unlock();
+  if (!popped) return nullptr;  // blocked, or a push raced in on top (next slow path)
+  claim(page);
+  counters.add(kCtr_pages_adopted);
+  page->adopted = true;
+  HAK_ASSERT(page->has_free());  // it was queued by a free
+  return page;
+}
+
+// A page of a thread that exited: it has no owner to protect, any heap may take it.
+Page* Heap::orphan_claim(size_t cls) {
+  for (int tries = 0; tries < 4; ++tries) {
+    Heap* dead = nullptr;
+    if (find_ready_heaps(cls, /*want_dead=*/true, this, &victim_cursor, &dead, 1) == 0) {
+      return nullptr;
+    }
+    PendingQueue& q = dead->pending[cls];
+    if (!q.pop_lock.try_lock()) continue;
+    Page* page = pending_pop(dead, cls);
+    q.pop_lock.unlock();
+    if (page == nullptr) continue;
+    claim(page);
+    counters.add(kCtr_orphan_claims);
+    HAK_ASSERT(page->has_free());  // an orphan was published or queued with free blocks
+    return page;
+  }
+  return nullptr;
+}
+
+// Queued pages whose blocks have all come back are free memory in disguise: only a heap
+// short of pages of their class would take them. In the Larson pattern an exited thread's
+// whole working set empties this way within a millisecond while its successor needs pages,
+// and an idle thread's detached pages empty while it sleeps. Before a new page is taken,
+// every such page of an exited heap, of this heap and (Route P, CDA) of an idle-or-not live
+// heap is taken back: one of the right page size becomes the new page, the rest go back
+// to the page allocator. A page with no live block has no owner locality to protect, so the
+// adoption gates do not apply; Route S leaves other live heaps alone (owner-only drain).
+// Pages with live blocks stay where they are. The walk examines a bounded number of queued
+// pages, since queues of pages with live blocks can be long (thread churn); the bound is
+// generous because emptied pages sit deep in long queues too (64 cost the server 6 MiB of
+// RSS in the size-drift scenario, and churn runs as fast with 1024).
+Page* Heap::empty_page_reuse(size_t cls) {
+  bool medium = !class_uses_small_pages(cls);
+  bool live_too = route() != HAK_ROUTE_S;
+  Page* reuse = nullptr;
+  uint32_t budget = 1024;
+  for (size_t c = 0; c < kClassCount && budget > 0; ++c) {
+    // No page of the class is queued anywhere: nothing to look for (the common case).
+    if (g_masks.adoptable[c].load(std::memory_order_relaxed) <= 0) continue;
+    if (!pending[c].empty()) reuse = release_emptied(this, c, medium, &budget, reuse);
+    Heap* owners[8];
+    size_t n = find_ready_heaps(c, /*want_dead=*/true, this, &victim_cursor, owners, 8);
+    for (size_t i = 0; i < n; ++i) reuse = release_emptied(owners[i], c, medium, &budget, reuse);
+    if (!live_too) continue;
+    n = find_ready_heaps(c, /*want_dead=*/false, this, &victim_cursor, owners, 8);
+    for (size_t i = 0; i < n; ++i) reuse = release_emptied(owners[i], c, medium, &budget, reuse);
+  }
+  if (reuse == nullptr) return nullptr;
+  format(reuse, cls);
+  counters.add(kCtr_empty_pages_reused);
+  return reuse;
+}
+
+// Claims owner's emptied queued pages; keeps the first of the wanted page size when `want`
+// is still empty (returned), gives the others back to the page allocator.
+Page* Heap::release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budget, Page* want) {
+  Page* list = claim_emptied(owner, cls, budget);
+  while (Page* page = list) {
+    list = page->next;
+    page->next = nullptr;
+    bool page_medium = segment_of(page)->kind == SegmentKind::kMediumPages;
+    if (want == nullptr && page_medium == medium) {
+      want = page;
+    } else {
+      release_page(page);
+    }
+  }
+  return want;
+}
+
+// The last resort: a page from the page allocator.
+Page* Heap::new_page(size_t cls) {
+  uint64_t segments = g_counters.segments_mapped.load(std::memory_order_relaxed);
+  Page* page = page_alloc(!class_uses_small_pages(cls));
+  if (page == nullptr) return nullptr;
+  // Memory grew: a good moment to sample the in-use peak (rare, so the sum is affordable).
+  if (g_counters.segments_mapped.load(std::memory_order_relaxed) != segments) {
+    sample_in_use_peak();
+  }
+  format(page, cls);
+  counters.add(kCtr_new_pages);
+  return page;
+}
+
+}  // namespace hakmem
