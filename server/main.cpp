@@ -1,5 +1,5 @@
-// hakmem-server: flags, signals, and the server's lifetime. Extra services (the admin RPC) are
-// registered with Server::add_service before start().
+// hakmem-server: flags, signals, and the server's lifetime. Extra services (the admin RPC, the
+// metrics endpoint) are registered with Server::add_service before start().
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "server.h"
 #include "server_admin.h"
+#include "server_metrics.h"
 #include "tool_version.h"
 
 using hakmem::server::Server;
@@ -96,6 +97,8 @@ int main(int argc, char** argv) {
                  "Seconds in-flight requests get to finish on SIGINT/SIGTERM");
   hakmem::admin::ServerAdminOptions admin_options;
   hakmem::admin::add_admin_flags(app, &admin_options);
+  hakmem::metrics::ServerMetricsOptions metrics_options;
+  hakmem::metrics::add_metrics_flags(app, &metrics_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -116,8 +119,10 @@ int main(int argc, char** argv) {
 
   Server server(config);
   std::shared_ptr<hakmem::admin::AdminServer> admin;
+  std::shared_ptr<hakmem::metrics::MetricsHttpServer> metrics;
   try {
     admin = hakmem::admin::attach_admin(server, admin_options);  // started by server.start()
+    metrics = hakmem::metrics::attach_metrics(server, metrics_options);
     server.start();
   } catch (const std::exception& e) {
     die(e.what());

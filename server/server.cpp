@@ -271,6 +271,7 @@ StatsSnapshot Server::stats() const {
     s.queue_capacity = core.pool->capacity();
   }
   s.service_latency = core.latency.summary();
+  s.service_latency_buckets = core.latency.buckets(10, 33);
   s.arena = arena_counters();
   if (core.arena) s.allocator = core.arena->report();
   s.system_malloc_bytes_in_use = system_malloc_in_use();

@@ -26,6 +26,7 @@ uint64_t LatencyHistogram::bucket_upper_ns(size_t bucket) {
 
 void LatencyHistogram::record(uint64_t ns) {
   buckets_[bucket_of(ns)].fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(ns, std::memory_order_relaxed);
   uint64_t seen = max_ns_.load(std::memory_order_relaxed);
   while (ns > seen && !max_ns_.compare_exchange_weak(seen, ns, std::memory_order_relaxed)) {
   }
@@ -54,6 +55,22 @@ LatencySummary LatencyHistogram::summary() const {
   s.p99_us = percentile(0.99);
   s.p999_us = percentile(0.999);
   return s;
+}
+
+LatencyBuckets LatencyHistogram::buckets(int min_exp, int max_exp) const {
+  LatencyBuckets out;
+  size_t edge = 0;
+  for (int k = std::max(min_exp, kSubBits); k <= std::min(max_exp, 63); ++k) {
+    const uint64_t upper = (uint64_t{1} << k) - 1;
+    for (; edge < kBuckets && bucket_upper_ns(edge) <= upper; ++edge) {
+      out.count += buckets_[edge].load(std::memory_order_relaxed);
+    }
+    out.upper_ns.push_back(upper);
+    out.cumulative.push_back(out.count);
+  }
+  for (; edge < kBuckets; ++edge) out.count += buckets_[edge].load(std::memory_order_relaxed);
+  out.sum_ns = sum_ns_.load(std::memory_order_relaxed);
+  return out;
 }
 
 uint64_t system_malloc_in_use() {

@@ -18,11 +18,22 @@ struct LatencySummary {
   double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
 };
 
+// Cumulative counts at some of a histogram's bucket edges, for exporters (Prometheus).
+struct LatencyBuckets {
+  std::vector<uint64_t> upper_ns;    // inclusive upper bounds, ascending
+  std::vector<uint64_t> cumulative;  // observations <= upper_ns[i]
+  uint64_t count = 0;
+  uint64_t sum_ns = 0;
+};
+
 // Log-linear histogram of nanoseconds: 8 sub-buckets per power of two (<= 12.5% error).
 class LatencyHistogram {
  public:
   void record(uint64_t ns);
   LatencySummary summary() const;
+  // Edges 2^k - 1 ns for k in [min_exp, max_exp]: each is a bucket edge, so the counts are
+  // exact, not interpolated.
+  LatencyBuckets buckets(int min_exp, int max_exp) const;
 
  private:
   static constexpr int kSubBits = 3;
@@ -31,6 +42,7 @@ class LatencyHistogram {
   static uint64_t bucket_upper_ns(size_t bucket);
   std::array<std::atomic<uint64_t>, kBuckets> buckets_{};
   std::atomic<uint64_t> max_ns_{0};
+  std::atomic<uint64_t> sum_ns_{0};
 };
 
 // Everything an observer may want, copied at one moment.
@@ -49,6 +61,7 @@ struct StatsSnapshot {
   uint64_t queue_depth = 0;
   uint64_t queue_capacity = 0;
   LatencySummary service_latency;           // enqueue to reply ready, on a worker
+  LatencyBuckets service_latency_buckets;   // the same, 1 us to 8.6 s in powers of two
   ArenaCounters arena;                      // what the server counted through its arena
   ArenaReport allocator;                    // what the allocator reports about itself
   uint64_t system_malloc_bytes_in_use = 0;  // glibc's malloc, used by RocksDB and others
