@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "admin_client.h"
+#include "counters_render.h"
 #include "render.h"
 #include "tool_version.h"
 
@@ -23,7 +24,7 @@ namespace v1 = hakmem::admin::v1;
 constexpr char kUsage[] =
     "usage: hakmem-admin [--addr HOST:PORT] [--token T] "
     "{route get | route set S|P|CDA | options get | options set NAME=VALUE... | "
-    "counters [--json] [--reset] [--watch SECONDS [--count N]] | stats [--json]}";
+    "counters [--all] [--json] [--reset] [--watch SECONDS [--count N]] | stats [--json]}";
 
 int usage_error(const std::string& why) {
   std::cerr << "hakmem-admin: " << why << '\n' << kUsage << '\n';
@@ -113,11 +114,14 @@ int main(int argc, char** argv) {
 
   CLI::App* counters = app.add_subcommand("counters", "the allocator's counters");
   bool counters_as_json = false, reset = false;
+  hakmem::admin_cli::CountersView counters_view;
   double watch_seconds = 0;
   int watch_count = 0;
   counters->add_flag("--json", counters_as_json, "one JSON document (one per line with --watch)");
   counters->add_flag("--reset", reset, "reset after reading (with --watch: before watching)");
-  counters->add_option("--watch", watch_seconds, "print a snapshot every SECONDS (>= 0.1)");
+  counters->add_flag("--all", counters_view.all, "also the counters at zero (hidden by default)");
+  counters->add_option("--watch", watch_seconds,
+                       "print a snapshot every SECONDS (>= 0.1), with rates per second");
   counters->add_option("--count", watch_count, "with --watch: stop after N snapshots");
 
   CLI::App* stats = app.add_subcommand("stats", "server and process statistics");
@@ -181,7 +185,8 @@ int main(int argc, char** argv) {
       if (counters_as_json) {
         std::cout << hakmem::admin_cli::counters_json(s).dump() << std::endl;
       } else {
-        hakmem::admin_cli::print_counters(std::cout, s, previous ? &*previous : nullptr);
+        hakmem::admin_cli::print_counters(std::cout, s, previous ? &*previous : nullptr,
+                                          counters_view);
         std::cout << std::endl;
       }
       previous = s;
@@ -195,7 +200,7 @@ int main(int argc, char** argv) {
     if (counters_as_json) {
       std::cout << hakmem::admin_cli::counters_json(r.snapshot()).dump(2) << '\n';
     } else {
-      hakmem::admin_cli::print_counters(std::cout, r.snapshot(), nullptr);
+      hakmem::admin_cli::print_counters(std::cout, r.snapshot(), nullptr, counters_view);
     }
   } else if (stats->parsed()) {
     v1::GetStatsResponse r;

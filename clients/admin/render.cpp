@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 
 namespace hakmem::admin_cli {
 
 namespace {
 
-bool numeric(const std::string& cell) {
+// A number, optionally followed by " MiB" (byte counters).
+bool numeric(std::string cell) {
+  if (cell.size() > 4 && cell.compare(cell.size() - 4, 4, " MiB") == 0)
+    cell.resize(cell.size() - 4);
   return !cell.empty() && cell.find_first_not_of("0123456789.-+%") == std::string::npos;
 }
 
@@ -36,15 +38,6 @@ std::string percentile_label(double p) {
   s.erase(s.find_last_not_of('0') + 1);
   if (s.back() == '.') s.pop_back();
   return "p" + s;
-}
-
-std::string local_time(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-  return std::string(buf) + "." + std::to_string(1000 + unix_ms % 1000).substr(1);
 }
 
 }  // namespace
@@ -110,29 +103,6 @@ nlohmann::json counters_json(const v1::CounterSnapshot& s) {
           {"route", route_name(s.route())},
           {"page_reuse_rate", s.page_reuse_rate()},
           {"counters", counters}};
-}
-
-void print_counters(std::ostream& out, const v1::CounterSnapshot& s,
-                    const v1::CounterSnapshot* previous) {
-  out << local_time(s.taken_at_unix_ms()) << "  route " << route_name(s.route())
-      << "  page reuse rate " << fixed(s.page_reuse_rate(), 4) << '\n';
-  std::vector<std::vector<std::string>> rows;
-  for (int i = 0; i < s.counters_size(); ++i) {
-    const v1::Counter& c = s.counters(i);
-    std::vector<std::string> row{c.name(), std::to_string(c.value())};
-    if (previous != nullptr) {
-      // Gauges may fall, so the delta is signed.
-      int64_t before = i < previous->counters_size() ? previous->counters(i).value() : 0;
-      row.push_back(std::to_string(static_cast<int64_t>(c.value()) - before));
-    }
-    row.push_back(c.description());
-    rows.push_back(std::move(row));
-  }
-  if (previous != nullptr) {
-    print_table(out, {"COUNTER", "VALUE", "DELTA", "DESCRIPTION"}, rows);
-  } else {
-    print_table(out, {"COUNTER", "VALUE", "DESCRIPTION"}, rows);
-  }
 }
 
 nlohmann::json stats_json(const v1::GetStatsResponse& s) {

@@ -23,9 +23,7 @@ void print_route_change(std::ostream& out, const v1::SetRouteResponse& r);
 void print_options(std::ostream& out, const google::protobuf::RepeatedPtrField<v1::Option>& o);
 
 nlohmann::json counters_json(const v1::CounterSnapshot& s);
-// previous: the snapshot before (watch mode adds a delta column), or null.
-void print_counters(std::ostream& out, const v1::CounterSnapshot& s,
-                    const v1::CounterSnapshot* previous);
+// The human form of counters is in counters_render.h.
 
 nlohmann::json stats_json(const v1::GetStatsResponse& s);
 void print_stats(std::ostream& out, const v1::GetStatsResponse& s);

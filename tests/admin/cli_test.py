@@ -95,6 +95,51 @@ class CliTest(unittest.TestCase):
             self.assertIn(name, doc["counters"])
         self.assertIn("mallocs", json.loads(self.ok("counters", "--json", "--reset"))["counters"])
 
+    @staticmethod
+    def table(text):
+        """The counter rows after the COUNTER header: name -> cells."""
+        lines = text.splitlines()
+        start = max(i for i, line in enumerate(lines) if line.startswith("COUNTER"))
+        rows = {}
+        for line in lines[start + 1:]:
+            if line.startswith("("):
+                break
+            rows[line.split()[0]] = line.split()
+        return lines[start].split(), rows
+
+    def test_counters_summary(self):
+        text = self.ok("counters")
+        self.assertIn("= reuses / (reuses + fresh pages) =", text)
+        self.assertRegex(text, r"\nfresh pages +\d+ \(new_pages\)")
+        self.assertRegex(text, r"\nadoption +\d+ pages adopted of \d+ considered; "
+                               r"(the gate that blocked most: adoption_blocked_\w+|no gate blocked|"
+                               r"route S never adopts|no slow path reached adoption)")
+        self.assertRegex(text, r"\nbytes +in use [\d.]+ MiB \(peak [\d.]+ MiB\), committed")
+        _, rows = self.table(text)
+        self.assertRegex(" ".join(rows["bytes_committed"][1:3]), r"^[\d.]+ MiB$")
+
+    def test_counters_zero_rows_hidden_unless_all(self):
+        self.ok("route", "set", "S")  # adoption counters stay at zero under S
+        default = self.ok("counters")
+        everything = self.ok("counters", "--all")
+        _, shown = self.table(default)
+        _, all_rows = self.table(everything)
+        names = set(json.loads(self.ok("counters", "--json"))["counters"])
+        self.assertEqual(set(all_rows), names)
+        self.assertTrue(all(row[1] != "0" for row in shown.values()), shown)
+        hidden = int(default.split("\n(")[1].split()[0])
+        self.assertGreater(hidden, 0)
+        self.assertEqual(len(shown) + hidden, len(all_rows))
+        self.assertIn("--all shows them", default)
+        self.assertNotIn("not shown", everything)
+
+    def test_counters_watch_rates(self):
+        text = self.ok("counters", "--watch", "0.2", "--count", "2")
+        header, rows = self.table(text)
+        self.assertEqual(header[:4], ["COUNTER", "VALUE", "PER", "SECOND"])
+        self.assertGreater(float(rows["mallocs"][2]), 0)  # --churn allocates all the time
+        self.assertIn("in the last 0.", text)
+
     def test_counters_watch_json_stream(self):
         lines = self.ok("counters", "--watch", "0.1", "--count", "3", "--json").splitlines()
         self.assertEqual(len(lines), 3)
