@@ -1,7 +1,10 @@
-// HAKMEM_STATS=1: one line with the options and counters when the process exits, to stderr
-// or appended to HAKMEM_STATS_FILE. Every process of a tree (fork children, exec'd programs
-// that inherit LD_PRELOAD) writes its own line, tagged with its pid:
-//   hakmem-stats: {"pid":123,"program":"ls","options":{...},"counters":{...}}
+// HAKMEM_STATS at exit, to stderr or appended to HAKMEM_STATS_FILE, by every process of a tree
+// (fork children, exec'd programs that inherit LD_PRELOAD), tagged with its pid:
+//   HAKMEM_STATS=json  one line for tools:
+//     hakmem-stats: {"pid":123,"program":"ls","options":{...},"counters":{...}}
+//   HAKMEM_STATS=1     (any other value but 0) a table for people: options and where each
+//     came from, totals, every counter that is not zero. The public API reports totals only,
+//     so there are no per-size-class rows.
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,11 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../src/options.hpp"  // where each option came from (not in the public API)
 #include "hakmem/hakmem.h"
 
 namespace {
 
 bool g_enabled = false;
+bool g_json = false;
 char g_path[PATH_MAX] = "";
 // A copy of stderr as the process started: coreutils and others close fd 2 before exit.
 int g_stderr_copy = -1;
@@ -39,6 +44,13 @@ struct Line {
   void add_u64(unsigned long long v) {
     char num[32];
     add(snprintf(num, sizeof num, "%llu", v) > 0 ? num : "0");
+  }
+  template <typename... Args>
+  void addf(const char* fmt, Args... args) {
+    char text[512];
+    int n = snprintf(text, sizeof text, fmt, args...);
+    if (n > 0)
+      raw(text, static_cast<size_t>(n) < sizeof text ? static_cast<size_t>(n) : sizeof text - 1);
   }
   void add_string(const char* s) {  // a JSON string: escape quotes, backslashes, controls
     add("\"");
@@ -77,6 +89,53 @@ void add_options(Line& line) {
   line.add("}");
 }
 
+double mib(uint64_t bytes) {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
+
+void add_table(Line& line, const hak_counters& c) {
+  line.addf("hakmem stats: pid %d (%s) at exit\n", static_cast<int>(getpid()),
+            program_invocation_short_name);
+  line.add("  options:\n");
+  for (size_t i = 0; i < hak_option_count(); ++i) {
+    const char* name = hak_option_name(i);
+    int64_t value = 0;
+    hak_option_get(name, &value);
+    if (strcmp(name, "route") == 0) {
+      line.addf("    %-20s %12s  %s\n", name, hak_route_name(static_cast<hak_route>(value)),
+                hakmem::option_source_name(i));
+    } else {
+      line.addf("    %-20s %12lld  %s\n", name, static_cast<long long>(value),
+                hakmem::option_source_name(i));
+    }
+  }
+  const uint64_t reuses = c.mustreuse_hits + c.active_drain_hits + c.partial_hits +
+                          c.orphan_claims + c.pages_adopted + c.empty_pages_reused;
+  line.add("  totals:\n");
+  line.addf("    %-20s %12llu  (large %llu)\n", "allocations",
+            static_cast<unsigned long long>(c.mallocs),
+            static_cast<unsigned long long>(c.large_allocs));
+  line.addf("    %-20s %12llu  (local %llu, cross-thread %llu, large %llu)\n", "frees",
+            static_cast<unsigned long long>(c.frees_local + c.frees_remote + c.large_frees),
+            static_cast<unsigned long long>(c.frees_local),
+            static_cast<unsigned long long>(c.frees_remote),
+            static_cast<unsigned long long>(c.large_frees));
+  line.addf("    %-20s %11.1f%%  reuses / (reuses + fresh pages) = %llu / %llu\n", "page reuse",
+            100.0 * hak_page_reuse_rate(&c), static_cast<unsigned long long>(reuses),
+            static_cast<unsigned long long>(reuses + c.new_pages));
+  line.addf("    %-20s %12llu\n", "fresh pages", static_cast<unsigned long long>(c.new_pages));
+  line.addf("    %-20s %8.1f MiB  (peak %.1f MiB)\n", "bytes in use", mib(c.bytes_in_use),
+            mib(c.bytes_in_use_peak));
+  line.addf("    %-20s %8.1f MiB  (peak %.1f MiB)\n", "bytes committed", mib(c.bytes_committed),
+            mib(c.bytes_committed_peak));
+  line.add("  counters (those not zero):\n");
+  for (size_t i = 0; const char* name = hak_counter_name(i); ++i) {
+    uint64_t v = hak_counter_value(&c, i);
+    if (v != 0) line.addf("    %-28s %14llu\n", name, static_cast<unsigned long long>(v));
+  }
+  line.add("  per size class: not available (the public API, hakmem.h, reports totals only)\n");
+}
+
 bool write_all(int fd, const char* text, size_t len) {
   while (len > 0) {
     ssize_t n = write(fd, text, len);
@@ -102,6 +161,7 @@ void write_stderr(const char* text, size_t len) {
 __attribute__((constructor)) void read_stats_env() {
   const char* stats = getenv("HAKMEM_STATS");
   g_enabled = stats != nullptr && *stats != '\0' && strcmp(stats, "0") != 0;
+  g_json = g_enabled && strcmp(stats, "json") == 0;
   const char* path = getenv("HAKMEM_STATS_FILE");
   if (g_enabled && path != nullptr && *path != '\0') {
     // Checked now, while stderr is surely open to say so; stderr is the fallback.
@@ -136,18 +196,22 @@ __attribute__((destructor)) void write_stats_at_exit() {
   hak_counters counters;
   hak_counters_get(&counters);
   char json[4096];
-  size_t need = hak_counters_json(&counters, json, sizeof json);
+  size_t need = g_json ? hak_counters_json(&counters, json, sizeof json) : 0;
 
   Line line;
-  line.add("hakmem-stats: {\"pid\":");
-  line.add_u64(static_cast<unsigned long long>(getpid()));
-  line.add(",\"program\":");
-  line.add_string(program_invocation_short_name);
-  line.add(",\"options\":");
-  add_options(line);
-  line.add(",\"counters\":");
-  line.add(need < sizeof json ? json : "null");
-  line.add("}\n");
+  if (!g_json) {
+    add_table(line, counters);
+  } else {
+    line.add("hakmem-stats: {\"pid\":");
+    line.add_u64(static_cast<unsigned long long>(getpid()));
+    line.add(",\"program\":");
+    line.add_string(program_invocation_short_name);
+    line.add(",\"options\":");
+    add_options(line);
+    line.add(",\"counters\":");
+    line.add(need < sizeof json ? json : "null");
+    line.add("}\n");
+  }
   if (line.overflow) {
     line.len = 0;
     line.overflow = false;

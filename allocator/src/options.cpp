@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <strings.h>
+#include <unistd.h>  // environ
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,20 @@ constinit std::atomic<int64_t> g_option_values[kOptionCount] = {
     HAK_OPTIONS(HAK_OPTION_DEFAULT)
 #undef HAK_OPTION_DEFAULT
 };
+
+constinit std::atomic<uint8_t> g_option_sources[kOptionCount] = {};
+
+const char* option_source_name(size_t index) {
+  if (index >= kOptionCount) return "?";
+  switch (g_option_sources[index].load(std::memory_order_relaxed)) {
+    case kFromEnvironment:
+      return "environment";
+    case kFromRunTime:
+      return "run-time";
+    default:
+      return "default";
+  }
+}
 
 namespace {
 
@@ -86,14 +101,120 @@ int parse_value(size_t index, const char* text, int64_t* value) {
 
 }  // namespace
 
+namespace {
+
+constexpr size_t kEnvNameMax = 64;
+
+void env_name(size_t option, char (&env)[kEnvNameMax]) {
+  strcpy(env, "HAKMEM_");
+  size_t n = strlen(env);
+  for (const char* c = kOptionSpecs[option].name; *c != '\0' && n + 1 < sizeof env; ++c) {
+    env[n++] = static_cast<char>(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+  }
+  env[n] = '\0';
+}
+
+// HAKMEM_* names read elsewhere: the preload library's stats at exit, this allocator's own
+// switch, and the tools that run on it (hakmem-server, -admin, -load, -bench).
+constexpr const char* kOtherEnvNames[] = {
+    "HAKMEM_STATS",       "HAKMEM_STATS_FILE",    "HAKMEM_VERBOSE",
+    "HAKMEM_ADMIN_TOKEN", "HAKMEM_METRICS_TOKEN", "HAKMEM_BENCH_PRELOADED",
+};
+
+// Levenshtein distance of two short names, without allocating (malloc may be running).
+size_t edit_distance(const char* a, size_t la, const char* b) {
+  size_t lb = strlen(b);
+  if (la >= kEnvNameMax || lb >= kEnvNameMax) return kEnvNameMax;
+  size_t row[kEnvNameMax];
+  for (size_t j = 0; j <= lb; ++j) row[j] = j;
+  for (size_t i = 1; i <= la; ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; ++j) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+// Warns about every HAKMEM_* variable nobody reads, with the nearest known name when close.
+void warn_unknown_names() {
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const char* entry = *e;
+    if (strncmp(entry, "HAKMEM_", 7) != 0) continue;
+    const char* eq = strchr(entry, '=');
+    size_t len = eq ? static_cast<size_t>(eq - entry) : strlen(entry);
+    char nearest[kEnvNameMax] = "";
+    size_t best = kEnvNameMax;
+    auto consider = [&](const char* known) {
+      size_t d = edit_distance(entry, len, known);
+      if (d < best) {
+        best = d;
+        strcpy(nearest, known);  // known may be a buffer the next name overwrites
+      }
+    };
+    char env[kEnvNameMax];
+    for (size_t i = 0; i < kOptionCount && best > 0; ++i) {
+      env_name(i, env);
+      consider(env);
+      if (best == 0) break;
+    }
+    for (const char* known : kOtherEnvNames) consider(known);
+    if (best == 0) continue;
+    char msg[256];
+    int name_len = len > 100 ? 100 : static_cast<int>(len);
+    // Close means a typo: a third of the name or fewer edits.
+    if (nearest[0] != '\0' && best <= (len + 2) / 3) {
+      snprintf(msg, sizeof msg, "hakmem: unknown environment variable %.*s (did you mean %s?)\n",
+               name_len, entry, nearest);
+    } else {
+      snprintf(msg, sizeof msg, "hakmem: unknown environment variable %.*s (ignored)\n", name_len,
+               entry);
+    }
+    os::write_stderr(msg);
+  }
+}
+
+bool verbose_requested() {
+  const char* v = getenv("HAKMEM_VERBOSE");
+  return v != nullptr && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+void print_options() {
+  os::write_stderr("hakmem: options (value, where it came from):\n");
+  for (size_t i = 0; i < kOptionCount; ++i) {
+    int64_t value = g_option_values[i].load(std::memory_order_relaxed);
+    char shown[32];
+    if (i == kOptRoute) {
+      snprintf(shown, sizeof shown, "%s", hak_route_name(static_cast<hak_route>(value)));
+    } else {
+      snprintf(shown, sizeof shown, "%lld", static_cast<long long>(value));
+    }
+    char env[kEnvNameMax];
+    env_name(i, env);
+    char msg[256];
+    if (g_option_sources[i].load(std::memory_order_relaxed) == kFromEnvironment) {
+      snprintf(msg, sizeof msg, "hakmem:   %-20s %-8s environment (%s)\n", kOptionSpecs[i].name,
+               shown, env);
+    } else {
+      snprintf(msg, sizeof msg, "hakmem:   %-20s %-8s %s\n", kOptionSpecs[i].name, shown,
+               option_source_name(i));
+    }
+    os::write_stderr(msg);
+  }
+}
+
+}  // namespace
+
 void options_init_from_env() {
   for (size_t i = 0; i < kOptionCount; ++i) {
-    char env[64] = "HAKMEM_";
-    size_t n = strlen(env);
-    for (const char* c = kOptionSpecs[i].name; *c != '\0' && n + 1 < sizeof env; ++c) {
-      env[n++] = static_cast<char>(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
-    }
-    env[n] = '\0';
+    char env[kEnvNameMax];
+    env_name(i, env);
     const char* text = getenv(env);
     if (text == nullptr) continue;
     char err[256];
@@ -101,8 +222,12 @@ void options_init_from_env() {
       char msg[512];
       snprintf(msg, sizeof msg, "hakmem: ignoring %s=%s: %s\n", env, text, err);
       os::write_stderr(msg);
+    } else {
+      g_option_sources[i].store(kFromEnvironment, std::memory_order_relaxed);
     }
   }
+  warn_unknown_names();
+  if (verbose_requested()) print_options();
 }
 
 }  // namespace hakmem
@@ -140,7 +265,10 @@ int hak_option_check(const char* name, int64_t value, char* err, size_t err_len)
 int hak_option_set(const char* name, int64_t value, char* err, size_t err_len) {
   size_t index;
   int rc = check(name, value, err, err_len, &index);
-  if (rc == 0) g_option_values[index].store(value, std::memory_order_relaxed);
+  if (rc == 0) {
+    g_option_values[index].store(value, std::memory_order_relaxed);
+    g_option_sources[index].store(kFromRunTime, std::memory_order_relaxed);
+  }
   return rc;
 }
 
@@ -187,6 +315,7 @@ int hak_route_parse(const char* text, hak_route* out) {
 int hak_set_route(hak_route route) {
   if (route != HAK_ROUTE_S && route != HAK_ROUTE_P && route != HAK_ROUTE_CDA) return EINVAL;
   g_option_values[kOptRoute].store(route, std::memory_order_relaxed);
+  g_option_sources[kOptRoute].store(kFromRunTime, std::memory_order_relaxed);
   return 0;
 }
 

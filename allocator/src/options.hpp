@@ -51,6 +51,11 @@ struct OptionSpec {
 extern const OptionSpec kOptionSpecs[kOptionCount];
 extern std::atomic<int64_t> g_option_values[kOptionCount];
 
+// Where an option's value came from, for HAKMEM_VERBOSE and the HAKMEM_STATS table.
+enum OptionSource : uint8_t { kFromDefault, kFromEnvironment, kFromRunTime };
+// "default", "environment" or "run-time".
+const char* option_source_name(size_t index);
+
 inline int64_t option(OptionId id) {
   return g_option_values[id].load(std::memory_order_relaxed);
 }
@@ -72,6 +77,8 @@ inline uint64_t retain_bytes() {
 }
 
 // Reads HAKMEM_* once; invalid values are reported on stderr and the default is kept.
+// Unknown HAKMEM_* names are warned about with the nearest known name; HAKMEM_VERBOSE=1
+// prints every option and where it came from.
 void options_init_from_env();
 
 }  // namespace hakmem

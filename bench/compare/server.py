@@ -28,7 +28,7 @@ class Server:
         self.store = store
         self.env = dict(env or {})
         self.cpus = cpus                  # taskset CPU list, or None
-        self.hakmem_stats = hakmem_stats  # HAKMEM_STATS=1 into a file: the preloaded hakmem's counters
+        self.hakmem_stats = hakmem_stats  # HAKMEM_STATS=json into a file: the preloaded hakmem's counters
         self.stats = None                 # that line's "counters", once stopped
         self.extra_args = list(extra_args)
         self.start_timeout = start_timeout
@@ -66,7 +66,7 @@ class Server:
         env.update(self.env)
         self.stats_path = os.path.join(self.tmp, "hakmem-stats.log")
         if self.hakmem_stats:
-            env.update(HAKMEM_STATS="1", HAKMEM_STATS_FILE=self.stats_path)
+            env.update(HAKMEM_STATS="json", HAKMEM_STATS_FILE=self.stats_path)
         self.stderr_path = os.path.join(self.tmp, "server.log")
         with open(self.stderr_path, "w") as log:  # the child keeps its own descriptor
             self.proc = children.popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env, text=True,

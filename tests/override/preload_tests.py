@@ -49,7 +49,7 @@ class Runner:
         env["LC_ALL"] = "C"
         if preload:
             env["LD_PRELOAD"] = self.lib
-            env["HAKMEM_STATS"] = "1"
+            env["HAKMEM_STATS"] = "json"
         env.update(extra or {})
         return env
 
@@ -293,6 +293,70 @@ def scenario_exports(r):
     local = subprocess.run(["nm", r.lib], capture_output=True, check=True, text=True).stdout
     expect("_GLOBAL__sub_I" not in local,
            "dynamic initialisers in libhakmem.so: they would run after the first malloc")
+
+
+def run_plain(r, cmd, extra):
+    """cmd preloaded with the environment extra and no stats unless extra asks: (stdout, stderr)."""
+    env = r.env(extra)
+    if "HAKMEM_STATS" not in extra:
+        del env["HAKMEM_STATS"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, timeout=60, text=True)
+    expect(proc.returncode == 0, proc.stderr)
+    return proc.stdout, proc.stderr
+
+
+def scenario_verbose(r):
+    """HAKMEM_VERBOSE=1: every option at start with its value and where it came from."""
+    _, err = run_plain(r, ["ls", r.tmp], {"HAKMEM_VERBOSE": "1", "HAKMEM_PURGE_DELAY_MS": "25"})
+    expect("hakmem: options (value, where it came from):" in err, err)
+    rows = {m.group(1): (m.group(2), m.group(3)) for m in
+            re.finditer(r"^hakmem:   (\w+) +(\S+) +(.+)$", err, re.M)}
+    expect(rows.get("purge_delay_ms") == ("25", "environment (HAKMEM_PURGE_DELAY_MS)"), rows)
+    expect(rows.get("route") == ("P", "default"), rows)
+    expect(len(rows) == 8, rows)  # every option of HAK_OPTIONS
+    _, quiet = run_plain(r, ["ls", r.tmp], {"HAKMEM_PURGE_DELAY_MS": "25"})
+    expect(quiet == "", quiet)  # nothing without HAKMEM_VERBOSE
+
+
+def scenario_unknown_env(r):
+    """A misspelt HAKMEM_* name is warned about with the nearest known one; a name far from
+    all is warned about without a guess; the tools' own names are known."""
+    _, err = run_plain(r, ["ls", r.tmp], {"HAKMEM_STAT": "1", "HAKMEM_PURGE_DELAY": "5",
+                                          "HAKMEM_QQQQQQQQQQQQQQQQ": "1",
+                                          "HAKMEM_ADMIN_TOKEN": "t", "HAKMEM_METRICS_TOKEN": "t"})
+    expect("hakmem: unknown environment variable HAKMEM_STAT (did you mean HAKMEM_STATS?)" in err,
+           err)
+    expect("unknown environment variable HAKMEM_PURGE_DELAY (did you mean "
+           "HAKMEM_PURGE_DELAY_MS?)" in err, err)
+    expect("unknown environment variable HAKMEM_QQQQQQQQQQQQQQQQ (ignored)" in err, err)
+    expect("TOKEN" not in err, err)
+    expect(len(err.splitlines()) == 3, err)
+
+
+def scenario_stats_table(r):
+    """HAKMEM_STATS=1: a table at exit (options and their source, totals, counters that are
+    not zero); a value set at run time says so. HAKMEM_STATS=json: the JSON line."""
+    script = ("import ctypes; lib = ctypes.CDLL(None); "
+              "assert lib.hak_option_set(b'retain_mb', 64, None, 0) == 0; "
+              "x = [bytes(1000) for _ in range(10000)]  # above pymalloc's 512 B")
+    _, err = run_plain(r, [sys.executable, "-c", script],
+                       {"HAKMEM_STATS": "1", "HAKMEM_PURGE_DELAY_MS": "25"})
+    expect(re.search(r"^hakmem stats: pid \d+ \(python3[.\d]*\) at exit$", err, re.M), err)
+    expect(re.search(r"^    retain_mb +64  run-time$", err, re.M), err)
+    expect(re.search(r"^    purge_delay_ms +25  environment$", err, re.M), err)
+    expect(re.search(r"^    route +P  default$", err, re.M), err)
+    m = re.search(r"^    allocations +(\d+)", err, re.M)
+    expect(m and int(m.group(1)) > 10000, err)
+    expect(re.search(r"^    page reuse +[\d.]+%  reuses / \(reuses \+ fresh pages\) = \d+ / \d+$",
+                     err, re.M), err)
+    expect(re.search(r"^    bytes in use +[\d.]+ MiB  \(peak [\d.]+ MiB\)$", err, re.M), err)
+    counters = dict(re.findall(r"^    (\w+) +(\d+)$", err.split("counters (those not zero):")[1],
+                               re.M))
+    expect(int(counters["mallocs"]) == int(m.group(1)) and "os_failures" not in counters, counters)
+    expect("per size class: not available" in err, err)
+    expect("hakmem-stats: {" not in err, err)
+    _, err = run_plain(r, ["ls", r.tmp], {"HAKMEM_STATS": "json"})
+    expect_served(parse_stats(err), "ls")
 
 
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items()
