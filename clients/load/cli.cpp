@@ -2,13 +2,74 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "tool_version.h"
 
 namespace hakmem::load {
 
 namespace hw = workloads;
+
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({up + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The flag of app nearest to `given` (a typo is a third of the name or fewer edits), or "".
+std::string nearest_flag(const CLI::App& app, const std::string& given) {
+  const std::string name = given.substr(0, given.find('='));
+  std::string best;
+  size_t best_distance = name.size() / 3 + 1;
+  for (const CLI::Option* opt : app.get_options()) {
+    for (const std::string& lname : opt->get_lnames()) {
+      const size_t d = edit_distance(name, "--" + lname);
+      if (d < best_distance) {
+        best_distance = d;
+        best = "--" + lname;
+      }
+    }
+  }
+  return best;
+}
+
+// For a number that must be >= 0 (or > 0): a message that names the flag and the bound, where
+// CLI11's own ranges print the largest double.
+CLI::Validator at_least_zero(bool strictly) {
+  return CLI::Validator(
+      [strictly](std::string& text) -> std::string {
+        double v = 0;
+        try {
+          size_t used = 0;
+          v = std::stod(text, &used);
+          if (used != text.size()) return "'" + text + "' is not a number";
+        } catch (const std::exception&) {
+          return "'" + text + "' is not a number";
+        }
+        if (strictly ? !(v > 0) : !(v >= 0)) {
+          return text + " is out of range: it must be " +
+                 (strictly ? "greater than 0" : "0 or more");
+        }
+        return {};
+      },
+      strictly ? "POSITIVE" : "NONNEGATIVE");
+}
+
+}  // namespace
 
 int parse_command_line(int argc, char** argv, Options* out) {
   Options o;
@@ -36,19 +97,19 @@ int parse_command_line(int argc, char** argv, Options* out) {
   auto* duration = app.add_option("--duration", run.duration_s,
                                   "Seconds to measure (after the warmup); fractions allowed")
                        ->capture_default_str()
-                       ->check(CLI::PositiveNumber);
+                       ->check(at_least_zero(true));
   app.add_option("--requests", run.requests,
                  "Stop after this many measured requests (0 = no limit; alone, it lifts "
                  "--duration's default)")
       ->capture_default_str();
   app.add_option("--warmup", run.warmup_s, "Seconds of load before measuring")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least_zero(false));
   app.add_option("--rate", engine.rate,
                  "Open loop: requests per second over all connections, latency from the "
                  "intended send time (0 = closed loop)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least_zero(false));
   app.add_flag("--allow-rate-miss", run.allow_rate_miss,
                "Open loop: answering less than 95% of --rate is reported, not an error (exit 3) "
                "[default: off]")
@@ -80,8 +141,9 @@ int parse_command_line(int argc, char** argv, Options* out) {
       ->envname("HAKMEM_ADMIN_TOKEN");
   app.add_flag("--quiet,-q", o.quiet, "No progress line each second");
 
+  // One line (and the usage line), not the whole help: the error stays visible.
   auto usage_error = [&](const std::string& message) {
-    std::cerr << "hakmem-load: " << message << "\n\n" << app.help();
+    std::cerr << "hakmem-load: " << message << "\nUsage: hakmem-load [OPTIONS] (see --help)\n";
     return 2;
   };
   try {
@@ -92,6 +154,14 @@ int parse_command_line(int argc, char** argv, Options* out) {
   } catch (const CLI::CallForVersion& e) {
     std::cout << e.what() << "\n";
     return 0;
+  } catch (const CLI::ExtrasError&) {
+    for (const std::string& extra : app.remaining()) {
+      if (extra.rfind("-", 0) != 0) return usage_error("unexpected argument '" + extra + "'");
+      const std::string guess = nearest_flag(app, extra);
+      return usage_error("unknown flag " + extra +
+                         (guess.empty() ? "" : " (did you mean " + guess + "?)"));
+    }
+    return usage_error("unexpected arguments");
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());
   }

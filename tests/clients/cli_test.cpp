@@ -43,6 +43,29 @@ TEST(Cli, HelpListsDefaults) {
   EXPECT_NE(r.out.find("7379"), std::string::npos);  // default port shown
 }
 
+// A bad flag gets its reason and the usage line, not the whole help; a typo gets a guess.
+TEST(Cli, BadFlagErrorsAreShortWithSuggestions) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--durtion", "5"}, "unknown flag --durtion (did you mean --duration?)"},
+           {{"--conections=4"}, "unknown flag --conections=4 (did you mean --connections?)"},
+           {{"--zzzzzzzz"}, "unknown flag --zzzzzzzz\n"},
+           {{"--rate", "-5"}, "--rate: -5 is out of range: it must be 0 or more"},
+           {{"--duration", "0"}, "--duration: 0 is out of range: it must be greater than 0"},
+           {{"--warmup", "soon"}, "--warmup: 'soon' is not a number"}}) {
+    std::vector<std::string> argv{HAKMEM_LOAD_BIN};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const auto r = run_process(argv);
+    EXPECT_EQ(r.exit_code, 2) << c.args[0];
+    EXPECT_NE(r.err.find("hakmem-load: " + c.message), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;  // reason + usage
+    EXPECT_EQ(r.err.find("e+308"), std::string::npos) << r.err;
+  }
+}
+
 TEST(Cli, BadFlagsPrintUsageAndExit2) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"--no-such-flag"},
