@@ -9,6 +9,7 @@ HAKMEM_PACKAGES=(
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
   redis-tools python3 python3-grpcio gnuplot-nox help2man
   prometheus  # promtool checks the metrics scrape (tests/server/metrics_scrape_test.py)
+  nutcracker
 )
 
 hakmem_install_deps() {
