@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -71,6 +72,41 @@ CLI::Validator at_least_zero(bool strictly) {
 
 }  // namespace
 
+bool parse_servers(const std::string& text, std::vector<ServerAddress>* out, std::string* error) {
+  std::vector<ServerAddress> servers;
+  size_t from = 0;
+  while (from <= text.size()) {
+    const size_t comma = std::min(text.find(',', from), text.size());
+    const std::string item = text.substr(from, comma - from);
+    from = comma + 1;
+    const size_t colon = item.rfind(':');
+    std::string host = colon == std::string::npos ? "" : item.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    unsigned port = 0;
+    const char* digits = item.data() + colon + 1;
+    const auto [end, ec] = std::from_chars(digits, item.data() + item.size(), port);
+    if (host.empty() || ec != std::errc() || end != item.data() + item.size() || port == 0 ||
+        port > 65535) {
+      *error = "'" + item + "' is not host:port";
+      return false;
+    }
+    for (const auto& s : servers) {
+      if (s.host == host && s.port == port) {
+        *error = "'" + item + "' is listed twice";
+        return false;
+      }
+    }
+    servers.push_back({host, static_cast<uint16_t>(port)});
+    if (servers.size() > kMaxServers) {
+      *error = "more than " + std::to_string(kMaxServers) + " servers";
+      return false;
+    }
+  }
+  *out = std::move(servers);
+  return true;
+}
+
 int parse_command_line(int argc, char** argv, Options* out) {
   Options o;
   auto& run = o.report.run;
@@ -79,12 +115,18 @@ int parse_command_line(int argc, char** argv, Options* out) {
   std::string distribution;
   std::string value_size;
   std::string phases;
+  std::string servers;
 
   CLI::App app{"hakmem-load: RESP load generator (YCSB A-D,F and larson workloads)", "hakmem-load"};
   app.get_formatter()->column_width(36);
   app.set_version_flag("--version", hakmem::tool_version("hakmem-load"));
-  app.add_option("--host", engine.host, "Server host")->capture_default_str();
-  app.add_option("--port", engine.port, "Server port")->capture_default_str();
+  auto* host = app.add_option("--host", engine.host, "Server host")->capture_default_str();
+  auto* port = app.add_option("--port", engine.port, "Server port")->capture_default_str();
+  auto* servers_opt = app.add_option(
+      "--servers", servers,
+      "Several servers host:port,host:port,... without a proxy: each key goes to the server "
+      "twemproxy's ketama (hash: md5, weight 1) puts it on; a summary per server [default: "
+      "--host:--port alone]");
   app.add_option("--threads", engine.threads, "I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
@@ -196,6 +238,13 @@ int parse_command_line(int argc, char** argv, Options* out) {
       run.duration_s += static_cast<double>(p.duration.count()) / 1e3;
   } else if (admin->count() > 0) {
     return usage_error("--admin is only used with --phases");
+  }
+  if (servers_opt->count() > 0) {
+    if (host->count() > 0 || port->count() > 0)
+      return usage_error("--servers and --host/--port exclude each other");
+    if (!parse_servers(servers, &engine.servers, &error)) return usage_error("--servers: " + error);
+    engine.host = engine.servers[0].host;
+    engine.port = engine.servers[0].port;
   }
   o.report.workload = hw::workload_name(kind);
   o.report.distribution = hw::key_distribution_name(engine.workload.distribution);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "report.hpp"
 
@@ -14,6 +15,11 @@ struct Options {
   std::string admin_token;
   bool quiet = false;
 };
+
+// "host:port,host:port,..." (a host may be [IPv6]) into `out`; false with *error set on a
+// malformed entry, a repeated one, or more than kMaxServers.
+inline constexpr size_t kMaxServers = 64;
+bool parse_servers(const std::string& text, std::vector<ServerAddress>* out, std::string* error);
 
 // Parses argv. Returns -1 to go on, or the exit code to leave with right away (0 after --help,
 // 2 after a usage error, which it has printed with the usage to stderr).

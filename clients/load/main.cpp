@@ -58,8 +58,12 @@ int main(int argc, char** argv) {
 
   const hl::RunResult result = hl::run_load(run);
   if (!result.connect_error.empty()) {
-    std::cerr << "hakmem-load: cannot connect to " << run.engine.host << ":" << run.engine.port
-              << ": " << result.connect_error << "\n";
+    if (run.engine.servers.empty()) {
+      std::cerr << "hakmem-load: cannot connect to " << run.engine.host << ":" << run.engine.port
+                << ": " << result.connect_error << "\n";
+    } else {  // the error names the server
+      std::cerr << "hakmem-load: cannot connect to " << result.connect_error << "\n";
+    }
     return 1;
   }
   if (result.started) hl::print_summary(std::cout, result);

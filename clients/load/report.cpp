@@ -97,6 +97,10 @@ json report_json(const ReportConfig& c, const RunResult& r) {
       {"load", c.run.preload},
       {"admin", c.admin},
   };
+  json servers = json::array();
+  for (const auto& s : e.servers) servers.push_back(s.name());
+  doc["config"]["servers"] = servers;  // [] without --servers
+  doc["config"]["sharding"] = e.servers.empty() ? "" : "ketama-md5";
   doc["preload"] = {
       {"records", r.preload_records},
       {"duration_s", r.preload_s},
@@ -112,6 +116,13 @@ json report_json(const ReportConfig& c, const RunResult& r) {
     phases.push_back(std::move(p));
   }
   doc["phases"] = std::move(phases);
+  json per_server = json::array();  // [] without --servers; "summary" merges them
+  for (size_t i = 0; i < r.servers.size(); ++i) {
+    json s = stats_json(r.servers[i], r.duration_s);
+    s["server"] = r.server_addresses[i].name();
+    per_server.push_back(std::move(s));
+  }
+  doc["servers"] = std::move(per_server);
   json series = json::array();
   for (const auto& s : r.series) {
     series.push_back({
@@ -180,6 +191,11 @@ void print_summary(std::ostream& out, const RunResult& r) {
     print_stats(out, r.phases[i].stats, r.phases[i].duration_s, "  ");
   }
   if (!r.phases.empty()) out << "whole run:\n";
+  for (size_t i = 0; i < r.servers.size(); ++i) {
+    out << fmt::format("server {}:\n", r.server_addresses[i].name());
+    print_stats(out, r.servers[i], r.duration_s, "  ");
+  }
+  if (!r.servers.empty()) out << "all servers (histograms merged):\n";
   print_stats(out, r.total, r.duration_s, "");
   const uint64_t answered = r.total.ops + r.total.error_count();
   out << fmt::format(

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "ketama.hpp"
 #include "open_loop.hpp"
 #include "resp.hpp"
 
@@ -64,36 +65,66 @@ struct Pending {
   bool preload = false;
 };
 
+// One socket to one server, with its own request order: replies come back in the order the
+// requests went out on it.
+struct Link {
+  Link(asio::io_context& io, size_t server_index)
+      : server(server_index), socket(io), read_buf(kReadChunk) {}
+  size_t server;
+  tcp::socket socket;
+  bool writing = false;
+  std::deque<Pending> in_flight;
+  std::string write_buf, out_buf;
+  std::vector<char> read_buf;
+  std::string pending;
+};
+
+// A client connection: one Link per server (one without --servers). Its pipeline depth counts
+// the requests in flight over all its links; a key's requests always take the same link.
 class Connection {
  public:
-  Connection(asio::io_context& io, Shared& shared, StatsSink& sink, int index)
+  Connection(asio::io_context& io, Shared& shared, StatsSink& sink, int index, const Ketama* ring,
+             size_t servers)
       : shared_(shared),
         sink_(sink),
         index_(index),
-        socket_(io),
+        ring_(ring),
         timer_(io),
         generator_(shared.config.workload, &shared.workload, shared.config.seed,
                    static_cast<uint64_t>(index)),
         // Its own stream, so the workload's sequence does not depend on how many preload
         // records this connection happened to send.
         preload_rng_(hw::Rng::stream(shared.config.seed, (uint64_t{1} << 32) + index)),
-        preload_sizes_(shared.config.workload.value_size),
-        read_buf_(kReadChunk) {}
+        preload_sizes_(shared.config.workload.value_size) {
+    for (size_t s = 0; s < servers; ++s) links_.push_back(std::make_unique<Link>(io, s));
+  }
 
-  void async_connect(const tcp::resolver::results_type& endpoints) {
-    asio::async_connect(socket_, endpoints,
-                        [this](const asio::error_code& ec, const tcp::endpoint&) {
-                          if (ec) {
-                            std::lock_guard lock(shared_.error_mu);
-                            if (shared_.connect_error.empty()) shared_.connect_error = ec.message();
-                          } else {
-                            socket_.set_option(tcp::no_delay(true));
-                            shared_.live.fetch_add(1);
-                            alive_ = true;
-                            read();
-                          }
-                          shared_.connect_pending.fetch_sub(1);
-                        });
+  // endpoints[i]: server i's. The connection is live once every link is connected.
+  void async_connect(const std::vector<tcp::resolver::results_type>& endpoints,
+                     const std::vector<ServerAddress>& names) {
+    for (auto& owned : links_) {
+      Link* link = owned.get();
+      asio::async_connect(link->socket, endpoints[link->server],
+                          [this, link, name = names[link->server].name()](
+                              const asio::error_code& ec, const tcp::endpoint&) {
+                            if (ec) {
+                              std::lock_guard lock(shared_.error_mu);
+                              if (shared_.connect_error.empty()) {
+                                shared_.connect_error = shared_.config.servers.empty()
+                                                            ? ec.message()
+                                                            : name + ": " + ec.message();
+                              }
+                            } else {
+                              link->socket.set_option(tcp::no_delay(true));
+                              read(*link);
+                              if (++connected_ == links_.size()) {
+                                shared_.live.fetch_add(1);
+                                alive_ = true;
+                              }
+                            }
+                            shared_.connect_pending.fetch_sub(1);
+                          });
+    }
   }
 
   // Called (on this connection's thread) when the mode changes.
@@ -118,7 +149,7 @@ class Connection {
   void close() {
     asio::error_code ignored;
     timer_.cancel();
-    socket_.close(ignored);
+    for (auto& link : links_) link->socket.close(ignored);
   }
 
  private:
@@ -131,7 +162,7 @@ class Connection {
     if (!alive_) return;
     const Mode mode = shared_.mode.load(std::memory_order_acquire);
     const int max_in_flight = depth(mode);
-    while (static_cast<int>(in_flight_.size()) < max_in_flight) {
+    while (in_flight_ < max_in_flight) {
       if (mode == Mode::kPreload) {
         if (!issue_preload()) break;
       } else if (mode == Mode::kRun) {
@@ -141,10 +172,10 @@ class Connection {
       }
     }
     if (mode == Mode::kRun && schedule_ && !timer_armed_ && !shared_.stopping.load() &&
-        !limit_spent() && static_cast<int>(in_flight_.size()) < max_in_flight) {
+        !limit_spent() && in_flight_ < max_in_flight) {
       arm_timer();
     }
-    flush();
+    for (auto& link : links_) flush(*link);
   }
 
   // Run mode only: request_limit is written before the mode changes to kRun.
@@ -153,12 +184,20 @@ class Connection {
            shared_.claimed.load(std::memory_order_relaxed) >= shared_.request_limit;
   }
 
+  // The link of the server that holds key_ (set by the caller).
+  Link& link_for_key() { return ring_ ? *links_[ring_->server_of(key_)] : *links_[0]; }
+
+  void push(Link& link, const Pending& p) {
+    link.in_flight.push_back(p);
+    ++in_flight_;
+  }
+
   bool issue_preload() {
     const uint64_t key = shared_.preload_next.fetch_add(1);
     if (key >= shared_.preload_target.load()) return false;
     const auto now = Clock::now();
-    write_set(key, preload_sizes_.next(preload_rng_));
-    in_flight_.push_back({hw::OpType::kInsert, key, now, now, true, false, true});
+    Link& link = write_set(key, preload_sizes_.next(preload_rng_));
+    push(link, {hw::OpType::kInsert, key, now, now, true, false, true});
     return true;
   }
 
@@ -179,31 +218,32 @@ class Connection {
     }
     if (recorded) shared_.sent.fetch_add(1, std::memory_order_relaxed);
     const hw::Op op = generator_.next();
+    Link* link = nullptr;
     switch (op.type) {
       case hw::OpType::kRead:
       case hw::OpType::kReadModifyWrite:
-        key_.clear();
-        hw::append_key(key_, op.key);
-        resp::append_command(write_buf_, {"GET", key_});
-        break;
-      case hw::OpType::kUpdate:
-      case hw::OpType::kInsert:
-        write_set(op.key, op.value_size);
-        break;
       case hw::OpType::kDelete:
         key_.clear();
         hw::append_key(key_, op.key);
-        resp::append_command(write_buf_, {"DEL", key_});
+        link = &link_for_key();
+        resp::append_command(link->write_buf,
+                             {op.type == hw::OpType::kDelete ? "DEL" : "GET", key_});
+        break;
+      case hw::OpType::kUpdate:
+      case hw::OpType::kInsert:
+        link = &write_set(op.key, op.value_size);
         break;
     }
-    in_flight_.push_back({op.type, op.key, intended, now, recorded});
+    push(*link, {op.type, op.key, intended, now, recorded});
     return true;
   }
 
-  void write_set(uint64_t key, uint32_t size) {
+  Link& write_set(uint64_t key, uint32_t size) {
     key_.clear();
     hw::append_key(key_, key);
-    resp::append_command(write_buf_, {"SET", key_, hw::value_bytes(size)});
+    Link& link = link_for_key();
+    resp::append_command(link.write_buf, {"SET", key_, hw::value_bytes(size)});
+    return link;
   }
 
   void arm_timer() {
@@ -215,64 +255,67 @@ class Connection {
     });
   }
 
-  void flush() {
-    if (writing_ || write_buf_.empty() || !alive_) return;
-    writing_ = true;
-    out_buf_.swap(write_buf_);
-    write_buf_.clear();
-    asio::async_write(socket_, asio::buffer(out_buf_), [this](const asio::error_code& ec, size_t) {
-      writing_ = false;
-      out_buf_.clear();
-      if (ec) return fail("disconnected");
-      flush();
-    });
+  void flush(Link& link) {
+    if (link.writing || link.write_buf.empty() || !alive_) return;
+    link.writing = true;
+    link.out_buf.swap(link.write_buf);
+    link.write_buf.clear();
+    asio::async_write(link.socket, asio::buffer(link.out_buf),
+                      [this, &link](const asio::error_code& ec, size_t) {
+                        link.writing = false;
+                        link.out_buf.clear();
+                        if (ec) return fail(link, "disconnected");
+                        flush(link);
+                      });
   }
 
-  void read() {
-    socket_.async_read_some(asio::buffer(read_buf_), [this](const asio::error_code& ec, size_t n) {
-      if (ec) return fail("disconnected");
-      pending_.append(read_buf_.data(), n);
-      if (!parse_replies()) return fail("protocol");
-      top_up();
-      read();
-    });
+  void read(Link& link) {
+    link.socket.async_read_some(asio::buffer(link.read_buf),
+                                [this, &link](const asio::error_code& ec, size_t n) {
+                                  if (ec) return fail(link, "disconnected");
+                                  link.pending.append(link.read_buf.data(), n);
+                                  if (!parse_replies(link)) return fail(link, "protocol");
+                                  top_up();
+                                  read(link);
+                                });
   }
 
-  // Handles every whole reply in pending_; false on a protocol error.
-  bool parse_replies() {
+  // Handles every whole reply in link.pending; false on a protocol error.
+  bool parse_replies(Link& link) {
     size_t pos = 0;
-    while (pos < pending_.size()) {
+    while (pos < link.pending.size()) {
       resp::Reply reply;
-      const long used = resp::parse_reply(std::string_view(pending_).substr(pos), &reply);
+      const long used = resp::parse_reply(std::string_view(link.pending).substr(pos), &reply);
       if (used == resp::kProtocolError) return false;
       if (used == 0) break;
       pos += static_cast<size_t>(used);
-      if (in_flight_.empty()) return false;  // a reply nobody asked for
-      const Pending p = in_flight_.front();
-      in_flight_.pop_front();
-      on_reply(p, reply);
+      if (link.in_flight.empty()) return false;  // a reply nobody asked for
+      const Pending p = link.in_flight.front();
+      link.in_flight.pop_front();
+      --in_flight_;
+      on_reply(link, p, reply);
     }
-    pending_.erase(0, pos);
+    link.pending.erase(0, pos);
     return true;
   }
 
-  void on_reply(const Pending& p, const resp::Reply& reply) {
+  void on_reply(Link& link, const Pending& p, const resp::Reply& reply) {
     const auto now = Clock::now();
     const bool error = reply.kind == resp::ReplyKind::kError;
     if (p.type == hw::OpType::kReadModifyWrite && !p.rmw_write && !error &&
         !shared_.stopping.load(std::memory_order_relaxed)) {
-      // The write half goes out now; the operation is timed from the read's intended time.
+      // The write half goes out now (to the same server: same key); the operation is timed
+      // from the read's intended time.
       if (reply.kind == resp::ReplyKind::kNull && p.recorded)
-        sink_.with([](Stats& s) { ++s.misses; });
-      write_set(p.key, generator_.next_value_size());
+        sink_.with(link.server, [](Stats& s) { ++s.misses; });
       Pending w = p;
       w.rmw_write = true;
-      in_flight_.push_back(w);
+      push(write_set(p.key, generator_.next_value_size()), w);
       return;
     }
     if (p.preload) shared_.preload_answered.fetch_add(1);
     if (!p.recorded) return;
-    sink_.with([&](Stats& s) {
+    sink_.with(link.server, [&](Stats& s) {
       CommandStats& by_command = s.by_command[static_cast<size_t>(command_of(p.type))];
       if (error) {
         ++s.errors[std::string(resp::error_kind(reply.text))];
@@ -292,49 +335,62 @@ class Connection {
     shared_.completed.fetch_add(1, std::memory_order_release);
   }
 
-  void fail(const char* kind) {
+  // A link lost: the whole connection goes (its other links' requests with it).
+  void fail(Link& failed, const char* kind) {
     if (!alive_) return;
     alive_ = false;
     if (!shared_.stopping.load()) {
-      sink_.with([&](Stats& s) { ++s.errors[kind]; });
+      sink_.with(failed.server, [&](Stats& s) { ++s.errors[kind]; });
       // Replies that will never come must not leave the preload, or a --requests run whose
       // budget they hold, waiting for them.
       uint64_t lost_preload = 0, lost_recorded = 0;
-      for (const auto& p : in_flight_) {
-        lost_preload += p.preload;
-        lost_recorded += p.recorded && !p.preload;
+      for (const auto& link : links_) {
+        for (const auto& p : link->in_flight) {
+          lost_preload += p.preload;
+          lost_recorded += p.recorded && !p.preload;
+        }
       }
       shared_.preload_answered.fetch_add(lost_preload);
       shared_.completed.fetch_add(lost_recorded);
     }
     shared_.live.fetch_sub(1);
-    in_flight_.clear();
+    for (auto& link : links_) link->in_flight.clear();
+    in_flight_ = 0;
     close();
   }
 
   Shared& shared_;
   StatsSink& sink_;
   int index_;
-  tcp::socket socket_;
+  const Ketama* ring_;  // null with one server
+  std::vector<std::unique_ptr<Link>> links_;
+  size_t connected_ = 0;
+  int in_flight_ = 0;  // over every link
   asio::steady_timer timer_;
   bool timer_armed_ = false;
   bool alive_ = false;
-  bool writing_ = false;
   hw::OpGenerator generator_;
   hw::Rng preload_rng_;
   hw::ValueSizeChooser preload_sizes_;
   std::optional<OpenLoopSchedule> schedule_;
-  std::deque<Pending> in_flight_;
-  std::string write_buf_, out_buf_, key_;
-  std::vector<char> read_buf_;
-  std::string pending_;
+  std::string key_;
 };
 
 }  // namespace
 
 struct LoadEngine::Impl {
-  explicit Impl(const EngineConfig& c) : shared(c) {}
+  explicit Impl(const EngineConfig& c)
+      : shared(c),
+        servers(c.servers.empty() ? std::vector<ServerAddress>{{c.host, c.port}} : c.servers) {
+    if (servers.size() > 1) {
+      std::vector<std::string> names;
+      for (const auto& s : servers) names.push_back(Ketama::point_name(s.host, s.port));
+      ring.emplace(names);
+    }
+  }
   Shared shared;
+  std::vector<ServerAddress> servers;
+  std::optional<Ketama> ring;
   // Declared before the connections so sockets are destroyed before their io_context.
   std::vector<std::unique_ptr<asio::io_context>> ios;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -357,13 +413,13 @@ LoadEngine::LoadEngine(const EngineConfig& config) : impl_(std::make_unique<Impl
   for (int t = 0; t < threads; ++t) {
     impl_->ios.push_back(std::make_unique<asio::io_context>(1));
     impl_->guards.push_back(asio::make_work_guard(*impl_->ios.back()));
-    impl_->sinks.push_back(std::make_unique<StatsSink>());
+    impl_->sinks.push_back(std::make_unique<StatsSink>(impl_->servers.size()));
   }
   for (int i = 0; i < config.connections; ++i) {
     const int t = i % threads;
-    impl_->connections.push_back(
-        std::make_unique<Connection>(*impl_->ios[static_cast<size_t>(t)], impl_->shared,
-                                     *impl_->sinks[static_cast<size_t>(t)], i));
+    impl_->connections.push_back(std::make_unique<Connection>(
+        *impl_->ios[static_cast<size_t>(t)], impl_->shared, *impl_->sinks[static_cast<size_t>(t)],
+        i, impl_->ring ? &*impl_->ring : nullptr, impl_->servers.size()));
     impl_->connection_thread.push_back(t);
   }
 }
@@ -374,13 +430,17 @@ LoadEngine::~LoadEngine() {
 
 std::string LoadEngine::connect() {
   auto& s = impl_->shared;
+  const auto& servers = impl_->servers;
   asio::io_context resolver_io;
   tcp::resolver resolver(resolver_io);
-  asio::error_code ec;
-  const auto endpoints = resolver.resolve(s.config.host, std::to_string(s.config.port), ec);
-  if (ec) return "cannot resolve " + s.config.host + ": " + ec.message();
-  s.connect_pending = static_cast<int>(impl_->connections.size());
-  for (auto& c : impl_->connections) c->async_connect(endpoints);
+  std::vector<tcp::resolver::results_type> endpoints;
+  for (const auto& server : servers) {
+    asio::error_code ec;
+    endpoints.push_back(resolver.resolve(server.host, std::to_string(server.port), ec));
+    if (ec) return "cannot resolve " + server.host + ": " + ec.message();
+  }
+  s.connect_pending = static_cast<int>(impl_->connections.size() * servers.size());
+  for (auto& c : impl_->connections) c->async_connect(endpoints, servers);
   for (auto& io : impl_->ios) impl_->threads.emplace_back([&io] { io->run(); });
   const auto deadline = Clock::now() + s.config.connect_timeout;
   while (s.connect_pending.load() > 0 && Clock::now() < deadline) {
@@ -418,8 +478,13 @@ void LoadEngine::start(Clock::time_point record_from, uint64_t request_limit) {
   impl_->post_kick();
 }
 
-void LoadEngine::collect(Stats& out) {
-  for (auto& sink : impl_->sinks) sink->drain_into(out);
+const std::vector<ServerAddress>& LoadEngine::servers() const {
+  return impl_->servers;
+}
+
+void LoadEngine::collect(Stats& out, std::vector<Stats>* per_server) {
+  if (per_server) per_server->resize(impl_->servers.size());
+  for (auto& sink : impl_->sinks) sink->drain_into(out, per_server);
 }
 
 uint64_t LoadEngine::completed() const {

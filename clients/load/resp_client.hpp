@@ -7,15 +7,25 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hakmem/workloads/workload.hpp"
 #include "stats.hpp"
 
 namespace hakmem::load {
 
+struct ServerAddress {
+  std::string host;
+  uint16_t port = 0;
+  std::string name() const { return host + ":" + std::to_string(port); }
+};
+
 struct EngineConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 7379;
+  // Several servers (--servers): each connection opens one socket to each and sends every key
+  // to the server ketama (ketama.hpp) places it on. Empty: the one server host:port.
+  std::vector<ServerAddress> servers;
   int threads = 2;
   int connections = 8;  // in total, spread over the threads
   int pipeline = 1;     // requests in flight per connection
@@ -47,8 +57,12 @@ class LoadEngine {
   // recorded operations are sent.
   void start(Clock::time_point record_from, uint64_t request_limit);
 
-  // Moves what every I/O thread recorded since the last call into `out`.
-  void collect(Stats& out);
+  // The servers requests go to: config.servers, or host:port alone.
+  const std::vector<ServerAddress>& servers() const;
+
+  // Moves what every I/O thread recorded since the last call into `out`, and (when given) what
+  // each server answered into (*per_server)[i], which it sizes to servers().size().
+  void collect(Stats& out, std::vector<Stats>* per_server = nullptr);
 
   // Recorded operations answered so far (errors included), or lost with their connection.
   // What they measured is in the sinks before they count here.

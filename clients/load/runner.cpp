@@ -75,13 +75,23 @@ RunResult run_load(const RunConfig& config) {
     result.phases.push_back({config.phases[0].route, 0, 0, {}});
   }
   Stats interval;
+  const bool per_server = !config.engine.servers.empty();
+  std::vector<Stats> interval_servers;
+  if (per_server) {
+    result.server_addresses = engine.servers();
+    result.servers.resize(result.server_addresses.size());
+  }
   auto last_cut = measure_from;
   auto next_tick = measure_from + std::chrono::seconds(1);
   bool warm = config.warmup_s <= 0;
 
   // Closes the interval [last_cut, now): into the series, the current phase and the total.
   auto cut = [&](Clock::time_point now, bool full_second) {
-    engine.collect(interval);
+    engine.collect(interval, per_server ? &interval_servers : nullptr);
+    for (size_t i = 0; per_server && i < interval_servers.size(); ++i) {
+      result.servers[i].merge(interval_servers[i]);
+      interval_servers[i].reset();
+    }
     SeriesPoint p;
     p.t_s = seconds(now - measure_from);
     p.interval_s = seconds(now - last_cut);

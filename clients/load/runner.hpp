@@ -58,6 +58,9 @@ struct RunResult {
   Stats preload;
   double duration_s = 0;  // measured window actually run
   Stats total;
+  // With --servers: what each server answered over the measured window (total is their merge).
+  std::vector<ServerAddress> server_addresses;
+  std::vector<Stats> servers;
   std::vector<PhaseResult> phases;  // empty without --phases
   std::vector<SeriesPoint> series;
 

@@ -65,9 +65,17 @@ void Stats::reset() {
 }
 
 void StatsSink::drain_into(Stats& out) {
+  drain_into(out, nullptr);
+}
+
+void StatsSink::drain_into(Stats& out, std::vector<Stats>* per_server) {
   std::lock_guard lock(mu_);
-  out.merge(stats_);
-  stats_.reset();
+  if (per_server && per_server->size() < stats_.size()) per_server->resize(stats_.size());
+  for (size_t i = 0; i < stats_.size(); ++i) {
+    out.merge(stats_[i]);
+    if (per_server) (*per_server)[i].merge(stats_[i]);
+    stats_[i].reset();
+  }
 }
 
 }  // namespace hakmem::load

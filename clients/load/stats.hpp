@@ -8,6 +8,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hakmem/workloads/op_mix.hpp"
 #include "histogram.hpp"
@@ -41,20 +43,28 @@ struct Stats {
   void reset();
 };
 
-// One per I/O thread; the lock is uncontended except when the runner collects.
+// One per I/O thread, with what each server answered kept apart (one slot without
+// --servers); the lock is uncontended except when the runner collects.
 class StatsSink {
  public:
+  explicit StatsSink(size_t servers = 1) : stats_(servers == 0 ? 1 : servers) {}
   template <typename F>
   void with(F&& f) {
-    std::lock_guard lock(mu_);
-    f(stats_);
+    with(0, std::forward<F>(f));
   }
-  // Moves what was recorded into `out` (merging) and starts afresh.
+  template <typename F>
+  void with(size_t server, F&& f) {
+    std::lock_guard lock(mu_);
+    f(stats_[server]);
+  }
+  // Moves what was recorded into `out` (merging every server's) and starts afresh.
   void drain_into(Stats& out);
+  // The same, and each server's into (*per_server)[i] as well (sized here).
+  void drain_into(Stats& out, std::vector<Stats>* per_server);
 
  private:
   std::mutex mu_;
-  Stats stats_;
+  std::vector<Stats> stats_;
 };
 
 }  // namespace hakmem::load

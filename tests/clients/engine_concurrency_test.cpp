@@ -106,3 +106,38 @@ TEST(EngineReproducibility, SameSeedSameRequests) {
   EXPECT_EQ(first, requests(7));
   EXPECT_NE(first, requests(8));
 }
+
+// --servers: three fake servers, each key on its ketama server, read-modify-writes included;
+// the per-server figures add up to the merged ones and every server got its share.
+TEST(EngineConcurrency, SeveralServersSplitAndMerge) {
+  hl::testing::FakeRespServer a({}), b({}), c({});
+  hl::RunConfig config;
+  for (auto* s : {&a, &b, &c}) config.engine.servers.push_back({"127.0.0.1", s->port()});
+  config.engine.threads = 2;
+  config.engine.connections = 4;
+  config.engine.pipeline = 4;
+  config.engine.workload.kind = hw::WorkloadKind::kF;
+  config.engine.workload.keys = 300;
+  config.preload = 300;
+  config.warmup_s = 0;
+  config.duration_s = 0;
+  config.requests = 3000;
+  const auto r = hl::run_load(config);
+  ASSERT_TRUE(r.failure.empty()) << r.failure;
+  EXPECT_EQ(r.preload.ops, 300u);
+  EXPECT_EQ(r.total.ops, 3000u);
+  EXPECT_EQ(r.total.misses, 0u);  // every GET found its key where the preload put it
+  ASSERT_EQ(r.servers.size(), 3u);
+  uint64_t ops = 0, counted = 0;
+  for (const auto& s : r.servers) {
+    EXPECT_GT(s.ops, 0u);
+    ops += s.ops;
+    counted += s.latency.count();
+  }
+  EXPECT_EQ(ops, r.total.ops);
+  EXPECT_EQ(counted, r.total.latency.count());
+  EXPECT_EQ(a.requests() + b.requests() + c.requests(), 300u + 3000u +
+                                                            r.total.ops_by_type[static_cast<size_t>(
+                                                                hw::OpType::kReadModifyWrite)] +
+                                                            r.unanswered);
+}

@@ -20,7 +20,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
 from compare.resp import KEY_FORMAT, Client  # noqa: E402
-from fleet import Fleet, find_nutcracker, port_of  # noqa: E402
+from fleet import Fleet, find_nutcracker, free_port, port_of  # noqa: E402
 
 SERVER = LOAD = NUTCRACKER = None
 KEYS = 3000
@@ -88,6 +88,46 @@ class ProxyTest(unittest.TestCase):
         self.assertGreater(doc["summary"]["by_command"]["DEL"]["ops"], 0)
         for size in dbsizes(self.fleet):
             self.assertGreater(size, 0)
+
+    def test_servers_flag_places_keys_as_the_proxy_does(self):
+        proxy = ["--port", str(port_of(self.fleet.proxy))]
+        code, doc, out = run_load([*proxy, "--workload", "c", "--keys", str(KEYS), "--load",
+                                   str(KEYS), "--requests", "1", "--warmup", "0"])
+        self.assertEqual(code, 0, out)
+        # Uniform GETs of the loaded keys straight to the servers: a key looked up on another
+        # server than the one nutcracker put it on would be a miss.
+        code, doc, out = run_load(["--servers", ",".join(self.fleet.servers), "--workload", "c",
+                                   "--distribution", "uniform", "--keys", str(KEYS),
+                                   "--requests", "20000", "--warmup", "0", "--connections", "4",
+                                   "--pipeline", "8"])
+        self.assertEqual(code, 0, out)
+        self.check_clean(doc)
+        total, per = doc["summary"], doc["servers"]
+        self.assertEqual(total["misses"], 0)
+        self.assertEqual([s["server"] for s in per], self.fleet.servers)
+        self.assertEqual(doc["config"]["servers"], self.fleet.servers)
+        # Merged exactly: counts add up, ops/s is the sum, the merged max is the largest.
+        self.assertEqual(sum(s["ops"] for s in per), total["ops"])
+        self.assertAlmostEqual(sum(s["ops_per_sec"] for s in per), total["ops_per_sec"],
+                               delta=1e-9 * total["ops_per_sec"])
+        self.assertEqual(sum(s["latency_us"]["count"] for s in per), total["latency_us"]["count"])
+        self.assertEqual(max(s["latency_us"]["max"] for s in per), total["latency_us"]["max"])
+        p99s = [s["latency_us"]["p99"] for s in per]
+        self.assertTrue(min(p99s) <= total["latency_us"]["p99"] <= max(p99s))
+        sizes = dbsizes(self.fleet)
+        for s, size in zip(per, sizes):
+            self.assertGreater(s["ops"], 0)
+            # Each server's share of uniform GETs follows its share of the keys.
+            self.assertAlmostEqual(s["ops"] / total["ops"], size / KEYS, delta=0.05)
+        for name in self.fleet.servers:
+            self.assertIn("server " + name, out)
+
+    def test_servers_flag_names_the_server_it_cannot_reach(self):
+        down = "127.0.0.1:%d" % free_port()
+        code, doc, out = run_load(["--servers", ",".join([self.fleet.servers[0], down]),
+                                   "--requests", "10", "--warmup", "0"])
+        self.assertEqual(code, 1, out)
+        self.assertIn("cannot connect to " + down, out)
 
     def test_multi_key_commands_are_split_and_merged(self):
         names = [KEY_FORMAT % i for i in range(60)]
