@@ -12,6 +12,7 @@
 
 #include "admin_client.h"
 #include "counters_render.h"
+#include "fleet.h"
 #include "render.h"
 #include "tool_version.h"
 
@@ -22,9 +23,9 @@ using hakmem::admin_cli::CallError;
 namespace v1 = hakmem::admin::v1;
 
 constexpr char kUsage[] =
-    "usage: hakmem-admin [--addr HOST:PORT] [--token T] "
+    "usage: hakmem-admin [--addr HOST:PORT[,HOST:PORT...]]... [--token T] "
     "{route get | route set S|P|CDA | options get | options set NAME=VALUE... | "
-    "counters [--all] [--json] [--reset] [--watch SECONDS [--count N]] | stats [--json]}";
+    "counters [--all] [--json] [--reset] [--per-server] [--watch SECONDS [--count N]] | stats [--json]}";
 
 int usage_error(const std::string& why) {
   std::cerr << "hakmem-admin: " << why << '\n' << kUsage << '\n';
@@ -86,13 +87,120 @@ void catch_stop_signals() {
   }).detach();
 }
 
+// What to run on every server of a multi-address --addr.
+struct FleetCommand {
+  bool route_get, route_set;
+  std::optional<v1::Route> route;
+  bool options_get, options_set;
+  v1::SetOptionsRequest set_req;
+  bool counters, counters_json, reset, per_server, stats_json;
+};
+
+// Prints each server's error, then one line naming every server that failed; 1 if any did.
+int fleet_status(const std::vector<std::string>& addrs,
+                 const std::vector<hakmem::admin_cli::Failure>& failures, const char* what) {
+  if (failures.empty()) return 0;
+  std::string names;
+  for (const auto& f : failures) {
+    std::cerr << "hakmem-admin: " << addrs[f.index] << ": " << f.error.message << '\n';
+    names += (names.empty() ? "" : ", ") + addrs[f.index];
+  }
+  std::cerr << "hakmem-admin: " << what << " failed on " << failures.size() << " of "
+            << addrs.size() << " servers: " << names << '\n';
+  return 1;
+}
+
+bool failed(const std::vector<hakmem::admin_cli::Failure>& failures, size_t i) {
+  return std::any_of(failures.begin(), failures.end(),
+                     [i](const hakmem::admin_cli::Failure& f) { return f.index == i; });
+}
+
+// Every command on every server at once. Changes (route set, options set) are applied where
+// they can be and reported per server; reads print the servers that answered. Counters are
+// all-or-nothing: a sum that misses a server would mislead.
+int run_on_fleet(const std::vector<std::string>& addrs, const std::string& token,
+                 const FleetCommand& c) {
+  namespace ac = hakmem::admin_cli;
+  const size_t n = addrs.size();
+  if (c.route_get || c.route_set) {
+    std::vector<v1::GetRouteResponse> got(n);
+    std::vector<v1::SetRouteResponse> set(n);
+    auto failures = ac::fan_out(addrs, token, [&](size_t i, AdminClient& client, CallError* e) {
+      return c.route_set ? client.set_route(*c.route, &set[i], e) : client.get_route(&got[i], e);
+    });
+    for (size_t i = 0; i < n; ++i) {
+      if (failed(failures, i)) continue;
+      std::cout << addrs[i] << ": ";
+      c.route_set ? ac::print_route_change(std::cout, set[i]) : ac::print_route(std::cout, got[i]);
+    }
+    return fleet_status(addrs, failures, c.route_set ? "route set" : "route get");
+  }
+  if (c.options_get || c.options_set) {
+    std::vector<v1::GetOptionsResponse> got(n);
+    std::vector<v1::SetOptionsResponse> set(n);
+    auto failures = ac::fan_out(addrs, token, [&](size_t i, AdminClient& client, CallError* e) {
+      return c.options_set ? client.set_options(c.set_req, &set[i], e)
+                           : client.get_options(&got[i], e);
+    });
+    for (size_t i = 0; i < n; ++i) {
+      if (failed(failures, i)) continue;
+      std::cout << "== " << addrs[i] << " ==\n";
+      ac::print_options(std::cout, c.options_set ? set[i].options() : got[i].options());
+    }
+    return fleet_status(addrs, failures, c.options_set ? "options set" : "options get");
+  }
+  if (c.counters) {
+    std::vector<v1::DumpCountersResponse> got(n);
+    auto failures = ac::fan_out(addrs, token, [&](size_t i, AdminClient& client, CallError* e) {
+      return client.dump_counters(c.reset, &got[i], e);
+    });
+    if (!failures.empty()) return fleet_status(addrs, failures, "counters");
+    std::vector<v1::CounterSnapshot> snapshots;
+    for (const auto& r : got) snapshots.push_back(r.snapshot());
+    if (c.per_server && c.counters_json) {
+      std::cout << ac::counters_by_server_json(addrs, snapshots).dump(2) << '\n';
+    } else if (c.per_server) {
+      ac::print_counters_by_server(std::cout, addrs, snapshots);
+    } else if (c.counters_json) {
+      nlohmann::json doc = ac::counters_json(ac::sum_counters(snapshots));
+      doc["servers"] = addrs;
+      std::cout << doc.dump(2) << '\n';
+    } else {
+      std::cout << "sum over " << n << " servers";
+      for (const auto& a : addrs) std::cout << ' ' << a;
+      std::cout << '\n';
+      ac::print_counters(std::cout, ac::sum_counters(snapshots), nullptr);
+    }
+    return 0;
+  }
+  std::vector<v1::GetStatsResponse> got(n);
+  auto failures = ac::fan_out(addrs, token, [&](size_t i, AdminClient& client, CallError* e) {
+    return client.get_stats(&got[i], e);
+  });
+  nlohmann::json servers = nlohmann::json::object();
+  for (size_t i = 0; i < n; ++i) {
+    if (failed(failures, i)) continue;
+    if (c.stats_json) {
+      servers[addrs[i]] = ac::stats_json(got[i]);
+    } else {
+      std::cout << "== " << addrs[i] << " ==\n";
+      ac::print_stats(std::cout, got[i]);
+    }
+  }
+  if (c.stats_json) std::cout << nlohmann::json{{"servers", servers}}.dump(2) << '\n';
+  return fleet_status(addrs, failures, "stats");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Inspect and tune a running hakmem-server (admin gRPC service).", "hakmem-admin"};
-  std::string addr = "127.0.0.1:7380";
+  std::vector<std::string> addr_flags{"127.0.0.1:7380"};
   std::string token;
-  app.add_option("--addr", addr, "admin service address HOST:PORT")->capture_default_str();
+  app.add_option("--addr", addr_flags,
+                 "admin service address HOST:PORT; several (comma-separated or repeated): the "
+                 "command runs on every one")
+      ->capture_default_str();
   app.add_option("--token", token, "admin token (or HAKMEM_ADMIN_TOKEN)")
       ->envname("HAKMEM_ADMIN_TOKEN");
   app.set_version_flag("--version", hakmem::tool_version("hakmem-admin"));
@@ -123,6 +231,9 @@ int main(int argc, char** argv) {
   counters->add_option("--watch", watch_seconds,
                        "print a snapshot every SECONDS (>= 0.1), with rates per second");
   counters->add_option("--count", watch_count, "with --watch: stop after N snapshots");
+  bool per_server = false;
+  counters->add_flag("--per-server", per_server,
+                     "several --addr: one column per server beside the total (default: the sum)");
 
   CLI::App* stats = app.add_subcommand("stats", "server and process statistics");
   bool stats_as_json = false;
@@ -155,8 +266,29 @@ int main(int argc, char** argv) {
   if (watch_count < 0 || (watch_count > 0 && !watching)) {
     return usage_error("--count takes a positive number and needs --watch");
   }
+  std::vector<std::string> addrs;
+  std::string addr_error;
+  if (!hakmem::admin_cli::parse_addresses(addr_flags, &addrs, &addr_error)) {
+    return usage_error(addr_error);
+  }
+  if (addrs.size() > 1) {
+    if (watching) return usage_error("--watch takes one --addr");
+    FleetCommand command{route_get->parsed(),
+                         route_set->parsed(),
+                         wanted_route,
+                         options_get->parsed(),
+                         options_set->parsed(),
+                         set_req,
+                         counters->parsed(),
+                         counters_as_json,
+                         reset,
+                         per_server,
+                         stats_as_json};
+    return run_on_fleet(addrs, token, command);
+  }
   if (watching) catch_stop_signals();
 
+  const std::string& addr = addrs[0];
   AdminClient client(addr, token);
   CallError err;
   if (!client.connect(&err)) return call_failed(err);
