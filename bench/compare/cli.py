@@ -41,6 +41,10 @@ PROFILES = {
                   burst_keys=100, burst_reps=1, idle_seconds=1.0, phases="S:500ms,P:500ms",
                   rocksdb_seconds=0.5, rocksdb_keys=2000, rocksdb_reps=1),
 }
+# The fleet: N servers per allocator behind nutcracker (scenario "fleet" only, unless
+# --scenarios says otherwise); YCSB sizes of the short profile.
+PROFILES["fleet"] = dict(PROFILES["short"], fleet_servers=3)
+PROFILE_SCENARIOS = {"fleet": ["fleet"]}
 PROFILES["default"] = PROFILES["full"]  # the name earlier versions used
 
 
@@ -78,8 +82,9 @@ def parser():
                                  "sources; installed: results/ in the current directory)")
     p.add_argument("--allocs", default=",".join(allocators.DEFAULT),
                    help="configurations, comma-separated (missing peers are skipped with a note)")
-    p.add_argument("--scenarios", default=",".join(scenarios.ORDER),
-                   help="scenarios to run, comma-separated, in this order")
+    p.add_argument("--scenarios", help="scenarios to run, comma-separated, in this order "
+                                       "(default: %s; fleet profile: fleet)" %
+                                       ",".join(scenarios.DEFAULT))
     p.add_argument("--store", choices=["memory", "rocksdb"], default="memory",
                    help="hakmem-server --store (rocksdb: the second profile)")
     p.add_argument("--arena-mode", action="store_true",
@@ -119,6 +124,8 @@ def parser():
     p.add_argument("--rocksdb-keys", type=int,
                    help="hakmem-bench rocksdb --keys filled first (full: 200000)")
     p.add_argument("--rocksdb-reps", type=int, help="repetitions of each rocksdb run (full: 5)")
+    p.add_argument("--fleet-servers", type=int,
+                   help="fleet: hakmem-servers behind the proxy, all on one allocator (fleet: 3)")
     p.add_argument("--no-pin", action="store_true",
                    help="do not taskset the server and the load generator onto separate CPUs")
     p.add_argument("--no-plots", action="store_true", help="skip the gnuplot PNGs")
@@ -137,6 +144,12 @@ def parse(argv):
     for key, value in PROFILES[args.profile].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.fleet_servers is None:
+        args.fleet_servers = 3
+    if args.scenarios is None:
+        args.scenarios = ",".join(PROFILE_SCENARIOS.get(args.profile, scenarios.DEFAULT))
+    if not 1 <= args.fleet_servers <= 64:
+        p.error("--fleet-servers must be between 1 and 64")
     unknown = [a for a in args.allocs.split(",") if a and a not in allocators.CONFIGS]
     if unknown:
         p.error("unknown allocator %s (known: %s)" % (", ".join(unknown), ", ".join(allocators.CONFIGS)))

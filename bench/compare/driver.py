@@ -4,7 +4,8 @@ import datetime
 import os
 import sys
 
-from . import allocators, load_run, machine, plots, report, rocksdb_run, scenarios, stats
+from . import allocators, load_run, machine, plots, proxy, report, rocksdb_run, scenarios, stats
+from .fleet_run import run_fleet
 from .scenario_run import run_phases, run_scenario
 
 SERVER_SCENARIOS = ["drift", "ycsb-closed", "ycsb-open", "conns", "burst"]
@@ -44,6 +45,7 @@ class Context:
         self.load_threads = args.threads or (len(self.load_cpus) if self.load_cpus else 2)
         self.allow_rate_miss = load_run.supports(bins["load"], "--allow-rate-miss")
         self.keys = 0
+        self.nutcracker = proxy.find()
         self.done, self.total = 0, 0
 
     def tick(self):
@@ -79,6 +81,8 @@ def planned_runs(args, configs):
     for name in args.scenario_list:
         if name in SERVER_SCENARIOS:
             total += len(configs) * (args.burst_reps if name == "burst" else args.reps)
+        elif name == "fleet":
+            total += len(configs) * args.reps
         elif name == "phases":
             total += 1 if "hakmem-S" in configs else 0
         elif name == "rocksdb-bench":
@@ -86,13 +90,13 @@ def planned_runs(args, configs):
     return total
 
 
-def interleaved(ctx, scenario, configs, rate=0):
+def interleaved(ctx, scenario, configs, rate=0, runner=run_scenario):
     """reps x configs, in the order A B C A B C ..., so drift and noise spread evenly."""
     runs = []
     reps = scenario.reps or ctx.args.reps
     for rep in range(1, reps + 1):
         for name, spec in configs.items():
-            rec = run_scenario(ctx, scenario, name, spec, rep, rate=rate)
+            rec = runner(ctx, scenario, name, spec, rep, rate=rate)
             log("  %s %s rep %d/%d %-9s %s" % (ctx.tick(), scenario.name, rep, reps, name, progress(rec)))
             runs.append(rec)
     return runs
@@ -173,6 +177,15 @@ def run(args, bins, out_dir):
                 log("%s:" % name)
             defs[name] = scenarios.build(name, args)
             runs += interleaved(ctx, defs[name], configs, rate=rate if name == "ycsb-open" else 0)
+        elif name == "fleet":
+            if not ctx.nutcracker:
+                notes.append("fleet skipped: nutcracker (twemproxy) is not installed "
+                             "(apt install nutcracker)")
+                log("hakmem-compare: " + notes[-1])
+                continue
+            log("fleet: %d servers per allocator behind nutcracker:" % args.fleet_servers)
+            defs[name] = scenarios.build(name, args)
+            runs += interleaved(ctx, defs[name], configs, runner=run_fleet)
         elif name == "phases":
             if "hakmem-S" not in configs:
                 continue

@@ -270,6 +270,13 @@ def build(summary):
             title += " at %s ops/s (%s)" % (fmt_ops(s["open_rate"]), s["open_rate_basis"])
         lines += ["## %s" % title, "", "%s. Steps: %s." % (sc["description"][0].upper() +
                                                           sc["description"][1:], sc["steps"]), ""]
+        if name == "fleet":
+            lines += ["%d hakmem-servers per allocator, all on it, behind one nutcracker (ketama, "
+                      "md5) on the load generator's CPUs. Latency and throughput are what "
+                      "hakmem-load sees through the proxy (p99 across the fleet); peak RSS is the "
+                      "sum of each server's peak (VmHWM), final RSS the sum at the end. Every "
+                      "server held keys (DBSIZE) or the run failed." %
+                      s["settings"].get("fleet_servers", 0), ""]
         if sc["measured"]:
             lines += ["Measured step: %s." % sc["measured"], "",
                       latency_table(rows, open_loop=name == "ycsb-open"), ""]

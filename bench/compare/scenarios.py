@@ -7,7 +7,8 @@ request counts, never durations, so every allocator ends a step with the same da
 
 from dataclasses import dataclass, field
 
-ORDER = ["drift", "ycsb-closed", "ycsb-open", "conns", "burst", "phases", "rocksdb-bench"]
+ORDER = ["drift", "ycsb-closed", "ycsb-open", "conns", "burst", "phases", "rocksdb-bench", "fleet"]
+DEFAULT = [s for s in ORDER if s != "fleet"]  # fleet needs nutcracker: --profile fleet runs it
 DESCRIPTIONS = {
     "drift": "size drift: fill, overwrite with larger values, delete a random half, refill with a "
              "third size mix; RSS and RSS / live data after each step",
@@ -19,6 +20,9 @@ DESCRIPTIONS = {
              "(does RSS come back down?)",
     "phases": "the hakmem route switched live over the admin RPC (arena mode: one server)",
     "rocksdb-bench": "hakmem-bench rocksdb (embedded RocksDB, no server) under LD_PRELOAD",
+    "fleet": "YCSB-A closed loop through nutcracker (twemproxy) to a fleet of servers, each on "
+             "the allocator; p99 as the client sees it across the fleet, RSS summed over the "
+             "servers",
 }
 # metric -> (label, direction): +1 higher is better, -1 lower is better.
 METRIC_INFO = {
@@ -88,6 +92,13 @@ def build(name, a):
         ], measured="YCSB-A",
             verdict=(["p99_us", "p999_us", "rss_peak_bytes"] if open_loop else
                      ["ops_per_sec", "p99_us", "rss_peak_bytes"]))
+    if name == "fleet":
+        k = a.ycsb_keys
+        return Scenario(name, k, [
+            Step("fill %s B" % a.ycsb_value_size, "load", load=k, value_size=a.ycsb_value_size),
+            Step("YCSB-A via proxy", "load", value_size=a.ycsb_value_size, workload="a",
+                 requests=a.ycsb_requests, warmup=a.warmup),
+        ], measured="YCSB-A via proxy", verdict=["p99_us", "ops_per_sec", "rss_peak_bytes"])
     if name == "conns":
         k = a.ycsb_keys
         return Scenario(name, k, [

@@ -261,12 +261,18 @@ class CliTest(unittest.TestCase):
         self.assertEqual((a.reps, a.drift_keys, a.burst_reps), (5, 100000, 2))
         a = cli.parse([])
         self.assertEqual((a.profile, a.reps, a.rate_fraction, a.store), ("full", 5, 0.6, "memory"))
-        self.assertEqual(a.scenario_list, scenarios.ORDER)
+        self.assertEqual(a.scenario_list, scenarios.DEFAULT)
+        self.assertNotIn("fleet", a.scenario_list)  # it needs nutcracker: --profile fleet
         self.assertEqual(cli.parse(["--profile", "default"]).profile, "full")
+        a = cli.parse(["--profile", "fleet"])
+        self.assertEqual((a.scenario_list, a.fleet_servers, a.reps, a.ycsb_keys),
+                         (["fleet"], 3, 3, 50000))
+        a = cli.parse(["--profile", "fleet", "--fleet-servers", "5", "--scenarios", "fleet,drift"])
+        self.assertEqual((a.scenario_list, a.fleet_servers), (["drift", "fleet"], 5))
 
     def test_bad_flags_are_one_line_errors(self):
         for argv in (["--scenarios", "nope"], ["--allocs", "dlmalloc"], ["--drift-sizes", "1-2"],
-                     ["--scenarios", "ycsb-open"]):
+                     ["--scenarios", "ycsb-open"], ["--fleet-servers", "0"]):
             with self.assertRaises(SystemExit):
                 with open(os.devnull, "w") as null:
                     old, sys.stderr = sys.stderr, null
