@@ -94,6 +94,7 @@ struct FleetCommand {
   bool options_get, options_set;
   v1::SetOptionsRequest set_req;
   bool counters, counters_json, reset, per_server, stats_json;
+  hakmem::admin_cli::CountersView counters_view;
 };
 
 // Prints each server's error, then one line naming every server that failed; 1 if any did.
@@ -169,7 +170,7 @@ int run_on_fleet(const std::vector<std::string>& addrs, const std::string& token
       std::cout << "sum over " << n << " servers";
       for (const auto& a : addrs) std::cout << ' ' << a;
       std::cout << '\n';
-      ac::print_counters(std::cout, ac::sum_counters(snapshots), nullptr);
+      ac::print_counters(std::cout, ac::sum_counters(snapshots), nullptr, c.counters_view);
     }
     return 0;
   }
@@ -283,7 +284,8 @@ int main(int argc, char** argv) {
                          counters_as_json,
                          reset,
                          per_server,
-                         stats_as_json};
+                         stats_as_json,
+                         counters_view};
     return run_on_fleet(addrs, token, command);
   }
   if (watching) catch_stop_signals();
