@@ -1,7 +1,5 @@
 #include "connection.h"
 
-#include <strings.h>
-
 #include <string>
 
 namespace hakmem::server {
@@ -9,11 +7,6 @@ namespace {
 
 constexpr size_t kMaxBatchReplies = 64;
 constexpr size_t kMaxBatchBytes = 256 * 1024;
-
-bool is_command(const Request& r, std::string_view name) {
-  std::string_view cmd = r.arg(0);
-  return cmd.size() == name.size() && strncasecmp(cmd.data(), name.data(), name.size()) == 0;
-}
 
 ParserLimits parser_limits(const ServerConfig& config) {
   ParserLimits limits;
@@ -28,11 +21,11 @@ Connection::Connection(asio::ip::tcp::socket socket, IoThread& home, ServerCore&
       home_(home),
       core_(core),
       parser_(*core.arena, parser_limits(core.config)),
-      authenticated_(core.config.requirepass.empty()),
       last_activity_(std::chrono::steady_clock::now()),
       linger_timer_(home.io) {
   core_.connections_current.fetch_add(1, std::memory_order_relaxed);
   core_.connections_total.fetch_add(1, std::memory_order_relaxed);
+  session_.authenticated = core.config.requirepass.empty();
 }
 
 Connection::~Connection() {
@@ -192,50 +185,36 @@ void Connection::process_input() {
 void Connection::dispatch(Request* request) {
   uint64_t sequence = next_sequence_++;
   pending_.push_back(nullptr);
-  if (handle_locally(request, sequence)) {
+  request_bind_command(*request);
+  const CommandSpec* command = request->command;
+  if (!session_.authenticated && (command == nullptr || !command->no_auth)) {
     request_destroy(request, *core_.arena);
+    local_reply(sequence, "-NOAUTH Authentication required.\r\n");
     return;
   }
-  request->connection = shared_from_this();
+  if (command != nullptr && command->runs_on == RunsOn::kConnection) {
+    return run_here(request, sequence);
+  }
   request->sequence = sequence;
   request->enqueued_ns = monotonic_ns();
   waiting_.push_back(Waiting{request, footprint_of(*request)});
   submit_waiting();
 }
 
-// AUTH, QUIT and the authentication gate depend on connection state, so they are answered here,
-// in order with the worker's replies.
-bool Connection::handle_locally(Request* r, uint64_t sequence) {
-  const bool quit = is_command(*r, "quit");
-  const bool auth = is_command(*r, "auth");
-  if (quit) {
-    core_.counters.count(find_command("quit"));
-    close_after_ = sequence;
-    local_reply(sequence, "+OK\r\n");
-    return true;
+// Commands that change the connection's state (AUTH, QUIT) run here, in request order, and
+// their reply takes its place among the workers' replies.
+void Connection::run_here(Request* request, uint64_t sequence) {
+  Reply* reply = nullptr;
+  try {
+    RespWriter out(*core_.arena);
+    core_.executor->execute(*request, out, &session_);
+    reply = out.finish();
+  } catch (const std::bad_alloc&) {
+    reply = reply_from_bytes(*core_.arena, "-ERR out of memory\r\n");
   }
-  if (auth) {
-    core_.counters.count(find_command("auth"));
-    const std::string& password = core_.config.requirepass;
-    if (r->argc < 2 || r->argc > 3) {
-      local_reply(sequence, std::string("-").append(wrong_arity_error("auth")).append("\r\n"));
-    } else if (password.empty()) {
-      local_reply(sequence,
-                  "-ERR AUTH <password> called without any password configured for the default "
-                  "user. Are you sure your configuration is correct?\r\n");
-    } else if (r->arg(r->argc - 1) == password && (r->argc == 2 || r->arg(1) == "default")) {
-      authenticated_ = true;
-      local_reply(sequence, "+OK\r\n");
-    } else {
-      local_reply(sequence, "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-    }
-    return true;
-  }
-  if (!authenticated_) {
-    local_reply(sequence, "-NOAUTH Authentication required.\r\n");
-    return true;
-  }
-  return false;
+  request_destroy(request, *core_.arena);
+  if (session_.close_after_reply) close_after_ = sequence;
+  place_reply(sequence, reply);
 }
 
 // Hands waiting requests to the workers, in order, while the next one cannot observe a request
@@ -250,7 +229,7 @@ void Connection::submit_waiting() {
     const uint64_t sequence = next.request->sequence;
     std::weak_ptr<Connection> weak = weak_from_this();
     asio::io_context& io = home_.io;
-    bool queued = core_.pool->try_submit(next.request, [weak, &io] {
+    bool queued = core_.pool->try_submit(Job(next.request, shared_from_this()), [weak, &io] {
       // Called on a worker thread when the queue has room again.
       asio::post(io, [weak] {
         if (auto self = weak.lock()) {

@@ -15,6 +15,7 @@
 #include "request.h"
 #include "resp_parser.h"
 #include "server_core.h"
+#include "session.h"
 
 namespace hakmem::server {
 
@@ -54,7 +55,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void process_input();
   bool input_blocked() const;
   void dispatch(Request* request);
-  bool handle_locally(Request* request, uint64_t sequence);
+  void run_here(Request* request, uint64_t sequence);
   void submit_waiting();
   void place_reply(uint64_t sequence, Reply* reply);
   void local_reply(uint64_t sequence, std::string_view bytes);
@@ -81,7 +82,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool draining_ = false;
   bool closed_ = false;     // no more requests or replies; counted out of connections_current
   bool lingering_ = false;  // closed_, but the socket stays open until the client's FIN
-  bool authenticated_;
+  Session session_;
   std::optional<uint64_t> close_after_;  // QUIT or a protocol error: close once this is written
 
   struct Waiting {

@@ -1,11 +1,10 @@
 #include "footprint.h"
 
 #include <algorithm>
-#include <cstring>
 #include <functional>
 #include <string_view>
 
-#include "commands.h"
+#include "command_table.h"
 
 namespace hakmem::server {
 
@@ -21,20 +20,19 @@ bool Footprint::conflicts_with(const Footprint& other) const {
 
 Footprint footprint_of(const Request& request) {
   Footprint f;
-  int command = find_command(request.arg(0));
-  if (command < 0) return f;
-  const CommandSpec& spec = command_specs()[command];
-  if (!arity_ok(spec, request.argc)) return f;
-  auto has_flag = [&](const char* flag) {
-    return std::any_of(spec.flags.begin(), spec.flags.end(),
-                       [&](const char* x) { return std::strcmp(x, flag) == 0; });
-  };
-  if (has_flag("write")) {
-    f.mode = Footprint::Mode::kWrite;
-  } else if (has_flag("readonly")) {
-    f.mode = Footprint::Mode::kRead;
-  } else {
-    return f;
+  const CommandSpec* command = request.command;
+  if (!request.bound) command = find_command(request.arg(0));
+  if (command == nullptr || !command->arity_ok(request.argc)) return f;
+  const CommandSpec& spec = *command;
+  switch (spec.access) {
+    case Access::kNone:
+      return f;
+    case Access::kRead:
+      f.mode = Footprint::Mode::kRead;
+      break;
+    case Access::kWrite:
+      f.mode = Footprint::Mode::kWrite;
+      break;
   }
   if (spec.first_key == 0) {  // a keyspace-wide command
     f.all_keys = true;

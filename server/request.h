@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string_view>
 
 #include "arena.h"
@@ -14,7 +13,7 @@
 
 namespace hakmem::server {
 
-class Connection;
+struct CommandSpec;
 
 // Room left in front of every argument's bytes, so a worker can write the stored-value header
 // there and hand the buffer to the store as it is (no copy of the value).
@@ -26,11 +25,13 @@ struct Arg {
   std::string_view view() const { return {data, size}; }
 };
 
+// Plain data: the connection it came from travels beside it (worker_pool.h's Job).
 struct Request {
-  std::shared_ptr<Connection> connection;  // where the reply goes
-  uint64_t sequence = 0;                   // position in the connection's reply order
-  uint64_t enqueued_ns = 0;                // for service latency
-  Arg* argv = nullptr;                     // arena array
+  uint64_t sequence = 0;                 // position in the connection's reply order
+  uint64_t enqueued_ns = 0;              // for service latency
+  const CommandSpec* command = nullptr;  // looked up once (request_bind_command); null: unknown
+  bool bound = false;                    // command has been looked up
+  Arg* argv = nullptr;                   // arena array
   uint32_t argc = 0;
   uint32_t argv_capacity = 0;
   uint32_t owner_tag = 0;  // thread that allocated the request and its buffers

@@ -30,7 +30,6 @@ struct Server::Impl {
   void accept();
   void on_accept(const std::error_code& ec, asio::ip::tcp::socket socket, IoThread& target);
   void sweep(IoThread& io);
-  void handle(Request* request);
   // Runs fn on each I/O thread and waits for it.
   void on_every_io_thread(const std::function<void(IoThread&)>& fn);
 };
@@ -106,7 +105,7 @@ void Server::start() {
   core.executor =
       std::make_unique<CommandExecutor>(*core.store, *core.arena, config, *this, core.counters);
   core.pool = std::make_unique<WorkerPool>(config.workers, config.queue_capacity,
-                                           [&m](Request* r) { m.handle(r); });
+                                           [&core](Job& job) { worker_step(core, job); });
 
   for (auto& io : m.io_threads) {
     m.guards.push_back(asio::make_work_guard(io->io));
@@ -168,28 +167,6 @@ void Server::Impl::sweep(IoThread& io) {
   io.sweep_timer->async_wait([this, &io](const std::error_code& ec) {
     if (!ec) sweep(io);
   });
-}
-
-// Worker side of the pipeline: execute, free the request (allocated by an I/O thread), post the
-// reply back to the connection's I/O thread.
-void Server::Impl::handle(Request* request) {
-  Arena& arena = *core.arena;
-  Reply* reply = nullptr;
-  try {
-    RespWriter out(arena);
-    core.executor->execute(*request, out);
-    reply = out.finish();
-  } catch (const std::bad_alloc&) {
-    reply = reply_from_bytes(arena, "-ERR out of memory\r\n");
-  } catch (const std::exception& e) {
-    // A bug, not bad input: answer it rather than take the whole server down.
-    reply = reply_from_bytes(arena, std::string("-ERR internal error: ") + e.what() + "\r\n");
-  }
-  core.latency.record(monotonic_ns() - request->enqueued_ns);
-  std::shared_ptr<Connection> connection = std::move(request->connection);
-  uint64_t sequence = request->sequence;
-  request_destroy(request, arena);
-  Connection::deliver(std::move(connection), sequence, reply);
 }
 
 void Server::Impl::on_every_io_thread(const std::function<void(IoThread&)>& fn) {

@@ -1,5 +1,8 @@
 #include "worker_pool.h"
 
+#include "connection.h"
+#include "server_core.h"
+
 namespace hakmem::server {
 
 WorkerPool::WorkerPool(unsigned workers, size_t capacity, Handler handler)
@@ -13,14 +16,14 @@ WorkerPool::~WorkerPool() {
   stop();
 }
 
-bool WorkerPool::try_submit(Request* request, std::function<void()> on_room) {
+bool WorkerPool::try_submit(Job job, std::function<void()> on_room) {
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= capacity_ || stopping_) {
       if (!stopping_) waiting_.push_back(std::move(on_room));
       return false;
     }
-    queue_.push_back(request);
+    queue_.push_back(std::move(job));
   }
   not_empty_.notify_one();
   return true;
@@ -47,20 +50,44 @@ size_t WorkerPool::depth() const {
 
 void WorkerPool::run() {
   for (;;) {
-    Request* request = nullptr;
+    Job job;
     std::vector<std::function<void()>> wake;
     {
       std::unique_lock lock(mutex_);
       not_empty_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      request = queue_.front();
+      job = std::move(queue_.front());
       queue_.pop_front();
       // Wake producers only once half the queue is free, so they do not thrash at the edge.
       if (!waiting_.empty() && queue_.size() <= capacity_ / 2) wake.swap(waiting_);
     }
     for (auto& callback : wake) callback();
-    handler_(request);
+    handler_(job);
   }
+}
+
+}  // namespace hakmem::server
+
+namespace hakmem::server {
+
+void worker_step(ServerCore& core, Job& job) {
+  Arena& arena = *core.arena;
+  Request* request = job.request;
+  Reply* reply = nullptr;
+  try {
+    RespWriter out(arena);
+    core.executor->execute(*request, out);
+    reply = out.finish();
+  } catch (const std::bad_alloc&) {
+    reply = reply_from_bytes(arena, "-ERR out of memory\r\n");
+  } catch (const std::exception& e) {
+    // A bug, not bad input: answer it rather than take the whole server down.
+    reply = reply_from_bytes(arena, std::string("-ERR internal error: ") + e.what() + "\r\n");
+  }
+  core.latency.record(monotonic_ns() - request->enqueued_ns);
+  uint64_t sequence = request->sequence;
+  request_destroy(request, arena);
+  Connection::deliver(std::move(job.connection), sequence, reply);
 }
 
 }  // namespace hakmem::server

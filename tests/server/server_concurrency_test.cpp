@@ -113,9 +113,9 @@ TEST(WorkerPoolTest, FullQueueCallsBackWhenThereIsRoom) {
   gate.lock();  // holds the single worker inside its first request
   std::atomic<int> handled{0};
   auto arena = make_arena("system", {});
-  WorkerPool pool(1, 2, [&](Request* r) {
+  WorkerPool pool(1, 2, [&](Job& job) {
     if (handled++ == 0) std::lock_guard wait(gate);
-    request_destroy(r, *arena);
+    request_destroy(job.request, *arena);
   });
   std::atomic<int> woken{0};
   auto wake = [&] { ++woken; };
