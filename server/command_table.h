@@ -49,6 +49,10 @@ struct CommandSpec {
 std::span<const CommandSpec> server_commands();
 std::span<const CommandSpec> string_commands();
 std::span<const CommandSpec> key_commands();
+std::span<const CommandSpec> list_commands();
+std::span<const CommandSpec> hash_commands();
+std::span<const CommandSpec> set_commands();
+std::span<const CommandSpec> zset_commands();
 
 // Every command, in group order; spec.id indexes it.
 const std::vector<const CommandSpec*>& all_commands();

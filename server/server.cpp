@@ -104,6 +104,8 @@ void Server::start() {
   }
   core.executor =
       std::make_unique<CommandExecutor>(*core.store, *core.arena, config, *this, core.counters);
+  core.expiry = std::make_unique<ActiveExpiry>(*core.store, core.executor->locks());
+  core.expiry->start(std::chrono::milliseconds(100));
   core.pool = std::make_unique<WorkerPool>(config.workers, config.queue_capacity,
                                            [&core](Job& job) { worker_step(core, job); });
 
@@ -210,6 +212,7 @@ void Server::stop() {
     for (auto& c : all) c->close();
     io.sweep_timer->cancel();
   });
+  core.expiry->stop();
   core.pool->stop();  // runs what is still queued; late replies go to closed connections
   m.guards.clear();   // each io_context returns once its last handler ran
   for (auto& io : m.io_threads) {

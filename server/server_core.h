@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "active_expiry.h"
 #include "arena.h"
 #include "commands.h"
 #include "config.h"
@@ -24,6 +25,7 @@ struct ServerCore {
   LatencyHistogram latency;
   std::unique_ptr<CommandExecutor> executor;
   std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<ActiveExpiry> expiry;  // after store and executor: stopped before them
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   std::atomic<uint64_t> connections_current{0};

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,11 +33,62 @@ class Store {
   // Like put, for a value already in an arena block: a store that keeps values in the arena
   // keeps this block (no copy), the others copy it and free it.
   virtual void put_owned(std::string_view key, OwnedBytes value) { put(key, value.view()); }
+  // Removes the key whatever its type (a collection with everything in it).
   virtual void remove(std::string_view key) = 0;
   // Applied atomically: readers see all of the writes or none. Later pairs win over earlier ones.
   virtual void put_many(std::vector<std::pair<std::string_view, OwnedBytes>> kvs) = 0;
-  // Visits every stored value (expired ones included; the caller decides).
-  virtual void for_each_value(const std::function<void(std::string_view value)>& visit) = 0;
+  // Visits every stored key and value (expired ones included; the caller decides).
+  virtual void for_each(
+      const std::function<void(std::string_view key, std::string_view value)>& visit) = 0;
+  void for_each_value(const std::function<void(std::string_view value)>& visit) {
+    for_each([&](std::string_view, std::string_view value) { visit(value); });
+  }
+  // SCAN: visits about `count` keys (maybe more) from cursor (0: the start) and returns the next
+  // cursor (0: done). Every key present for the whole scan is visited at least once.
+  virtual uint64_t scan(
+      uint64_t cursor, size_t count,
+      const std::function<void(std::string_view key, std::string_view value)>& visit) = 0;
+  // Rewrites the key's expiry (0: none), whatever its type; false if the key is absent.
+  virtual bool set_expire(std::string_view key, int64_t expire_at_ms) = 0;
+  // Moves the value of from (which exists) to to, replacing what to held.
+  virtual void rename(std::string_view from, std::string_view to) = 0;
+
+  // Collections. The caller holds the key's lock (KeyLocks) and has checked that the key is
+  // absent or of the type the method is for (see value_codec.h); writes create an absent key
+  // (without expiry) and a collection that becomes empty is removed. Indexes are clamped.
+  virtual size_t list_push(std::string_view key, bool front,
+                           std::span<const std::string_view> values) = 0;  // the new length
+  virtual std::vector<std::string> list_pop(std::string_view key, bool front, size_t count) = 0;
+  virtual size_t list_len(std::string_view key) = 0;
+  // Elements start..stop (inclusive, 0-based, stop < length).
+  virtual std::vector<std::string> list_range(std::string_view key, size_t start, size_t stop) = 0;
+  // Replaces the whole list (LREM, LTRIM); empty removes the key.
+  virtual void list_replace(std::string_view key, const std::vector<std::string>& values) = 0;
+
+  using FieldValue = std::pair<std::string_view, std::string_view>;
+  virtual size_t hash_set(std::string_view key, std::span<const FieldValue> pairs) = 0;  // added
+  virtual std::optional<std::string> hash_get(std::string_view key, std::string_view field) = 0;
+  virtual size_t hash_del(std::string_view key, std::span<const std::string_view> fields) = 0;
+  virtual std::vector<std::pair<std::string, std::string>> hash_all(std::string_view key) = 0;
+  virtual size_t hash_len(std::string_view key) = 0;
+
+  virtual size_t set_add(std::string_view key, std::span<const std::string_view> members) = 0;
+  virtual size_t set_rem(std::string_view key, std::span<const std::string_view> members) = 0;
+  virtual bool set_has(std::string_view key, std::string_view member) = 0;
+  virtual std::vector<std::string> set_members(std::string_view key) = 0;
+  virtual size_t set_card(std::string_view key) = 0;
+  virtual std::vector<std::string> set_pop(std::string_view key, size_t count) = 0;
+
+  using MemberScore = std::pair<std::string_view, double>;
+  // Sets each member's score; returns how many were new.
+  virtual size_t zset_add(std::string_view key, std::span<const MemberScore> members) = 0;
+  virtual std::optional<double> zset_score(std::string_view key, std::string_view member) = 0;
+  virtual size_t zset_rem(std::string_view key, std::span<const std::string_view> members) = 0;
+  // By rank (score, then member, ascending), start..stop inclusive, stop < card.
+  virtual std::vector<std::pair<std::string, double>> zset_range(std::string_view key, size_t start,
+                                                                 size_t stop) = 0;
+  virtual std::optional<size_t> zset_rank(std::string_view key, std::string_view member) = 0;
+  virtual size_t zset_card(std::string_view key) = 0;
   virtual void clear() = 0;
   // Makes everything written so far durable (shutdown, and fsync=everysec's timer).
   virtual void flush() = 0;

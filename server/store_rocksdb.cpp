@@ -1,4 +1,5 @@
-// RocksDB store: WAL on, fsync policy always / everysec / no, optional block cache allocator.
+#include "store_rocksdb.h"
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/memory_allocator.h>
@@ -12,7 +13,6 @@
 #include <thread>
 
 #include "arena.h"
-#include "store.h"
 
 namespace hakmem::server {
 namespace {
@@ -36,158 +36,206 @@ class ArenaMemoryAllocator final : public rocksdb::MemoryAllocator {
   std::shared_ptr<Arena> arena_;
 };
 
-void check(const rocksdb::Status& status, const char* what) {
+}  // namespace
+
+void rocksdb_check(const rocksdb::Status& status, const char* what) {
   if (!status.ok()) throw StoreError(std::string(what) + ": " + status.ToString());
 }
 
-class RocksDbStore final : public Store {
- public:
-  explicit RocksDbStore(const StoreOptions& options) : options_(options) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
-    if (ec) {
-      throw std::runtime_error("cannot create data dir '" + options.data_dir +
-                               "': " + ec.message());
-    }
-    rocksdb::Options db_options;
-    db_options.create_if_missing = true;
-    db_options.IncreaseParallelism(2);
-    db_options.max_open_files = 512;
-    rocksdb::BlockBasedTableOptions table;
-    std::shared_ptr<rocksdb::MemoryAllocator> allocator;
-    if (options.block_cache_arena) {
-      allocator = std::make_shared<ArenaMemoryAllocator>(options.block_cache_arena);
-      cache_allocator_name_ = options.block_cache_arena->name();
-    }
-    table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes, -1, false, 0.5, allocator);
-    db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+namespace {
+constexpr auto check = rocksdb_check;
+rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+}  // namespace
 
-    rocksdb::DB* db = nullptr;
-    rocksdb::Status status = rocksdb::DB::Open(db_options, options.data_dir, &db);
-    if (!status.ok()) {
-      throw std::runtime_error("cannot open RocksDB in '" + options.data_dir +
-                               "': " + status.ToString());
-    }
-    db_.reset(db);
-    write_options_.sync = options.fsync == FsyncPolicy::kAlways;
-    if (options.fsync == FsyncPolicy::kEverySec) syncer_ = std::thread([this] { sync_loop(); });
+RocksDbStore::RocksDbStore(const StoreOptions& options) : options_(options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    throw std::runtime_error("cannot create data dir '" + options.data_dir + "': " + ec.message());
   }
-
-  ~RocksDbStore() override {
-    {
-      std::lock_guard lock(sync_mutex_);
-      stopping_ = true;
-    }
-    sync_cv_.notify_all();
-    if (syncer_.joinable()) syncer_.join();
-    try {
-      flush();
-    } catch (const std::exception&) {
-      // Nothing left to report to; the WAL still holds what was written.
-    }
-    db_->Close();
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_open_files = 512;
+  rocksdb::BlockBasedTableOptions table;
+  std::shared_ptr<rocksdb::MemoryAllocator> allocator;
+  if (options.block_cache_arena) {
+    allocator = std::make_shared<ArenaMemoryAllocator>(options.block_cache_arena);
+    cache_allocator_name_ = options.block_cache_arena->name();
   }
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes, -1, false, 0.5, allocator);
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
-  const char* name() const override { return "rocksdb"; }
-
-  bool get(std::string_view key, std::string* value) override {
-    rocksdb::Status s = db_->Get(read_options_, rocksdb::Slice(key.data(), key.size()), value);
-    if (s.IsNotFound()) return false;
-    check(s, "get");
-    return true;
+  rocksdb::ColumnFamilyOptions family(db_options);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, family}, {"sub", family}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, options.data_dir, families, &handles, &db);
+  if (!status.ok()) {
+    throw std::runtime_error("cannot open RocksDB in '" + options.data_dir +
+                             "': " + status.ToString());
   }
+  db_.reset(db);
+  keys_ = handles[0];
+  sub_ = handles[1];
+  // Versions only grow, across restarts too: microseconds since the epoch at start.
+  next_version_ = static_cast<uint64_t>(unix_millis_now()) * 1000;
+  write_options_.sync = options.fsync == FsyncPolicy::kAlways;
+  if (options.fsync == FsyncPolicy::kEverySec) syncer_ = std::thread([this] { sync_loop(); });
+}
 
-  void put(std::string_view key, std::string_view value) override {
-    check(db_->Put(write_options_, rocksdb::Slice(key.data(), key.size()),
-                   rocksdb::Slice(value.data(), value.size())),
-          "put");
-    writes_.fetch_add(1, std::memory_order_relaxed);
+RocksDbStore::~RocksDbStore() {
+  {
+    std::lock_guard lock(sync_mutex_);
+    stopping_ = true;
   }
-
-  void remove(std::string_view key) override {
-    check(db_->Delete(write_options_, rocksdb::Slice(key.data(), key.size())), "delete");
-    writes_.fetch_add(1, std::memory_order_relaxed);
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+  try {
+    flush();
+  } catch (const std::exception&) {
+    // Nothing left to report to; the WAL still holds what was written.
   }
+  db_->DestroyColumnFamilyHandle(keys_);
+  db_->DestroyColumnFamilyHandle(sub_);
+  db_->Close();
+}
 
-  void put_many(std::vector<std::pair<std::string_view, OwnedBytes>> kvs) override {
-    rocksdb::WriteBatch batch;
-    for (const auto& [k, owned] : kvs) {
-      std::string_view v = owned.view();
-      check(batch.Put(rocksdb::Slice(k.data(), k.size()), rocksdb::Slice(v.data(), v.size())),
-            "batch");
-    }
-    check(db_->Write(write_options_, &batch), "write");
-    writes_.fetch_add(1, std::memory_order_relaxed);
+bool RocksDbStore::get(std::string_view key, std::string* value) {
+  rocksdb::Status s = db_->Get(read_options_, keys_, slice(key), value);
+  if (s.IsNotFound()) return false;
+  check(s, "get");
+  return true;
+}
+
+void RocksDbStore::put(std::string_view key, std::string_view value) {
+  check(db_->Put(write_options_, keys_, slice(key), slice(value)), "put");
+  writes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void RocksDbStore::remove(std::string_view key) {
+  rocksdb::WriteBatch batch;
+  std::string stored;
+  CollectionMeta meta;
+  if (get(key, &stored) && decode_meta(stored, &meta)) delete_elements(batch, key, meta.version);
+  check(batch.Delete(keys_, slice(key)), "batch");
+  write(batch);
+}
+
+void RocksDbStore::put_many(std::vector<std::pair<std::string_view, OwnedBytes>> kvs) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [k, owned] : kvs)
+    check(batch.Put(keys_, slice(k), slice(owned.view())), "batch");
+  write(batch);
+}
+
+void RocksDbStore::for_each(const std::function<void(std::string_view, std::string_view)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_, keys_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    visit(std::string_view(it->key().data(), it->key().size()),
+          std::string_view(it->value().data(), it->value().size()));
   }
+  check(it->status(), "scan");
+}
 
-  void for_each_value(const std::function<void(std::string_view)>& visit) override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      rocksdb::Slice v = it->value();
-      visit(std::string_view(v.data(), v.size()));
-    }
-    check(it->status(), "scan");
+uint64_t RocksDbStore::scan(uint64_t cursor, size_t count,
+                            const std::function<void(std::string_view, std::string_view)>& visit) {
+  std::string from;
+  if (cursor != 0) {
+    std::lock_guard lock(cursor_mutex_);
+    auto found = cursors_.find(cursor);
+    if (found != cursors_.end()) from = found->second;
   }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_, keys_));
+  size_t visited = 0;
+  for (it->Seek(from); it->Valid() && visited < count; it->Next(), ++visited) {
+    visit(std::string_view(it->key().data(), it->key().size()),
+          std::string_view(it->value().data(), it->value().size()));
+  }
+  check(it->status(), "scan");
+  if (!it->Valid()) return 0;
+  std::lock_guard lock(cursor_mutex_);
+  constexpr size_t kMaxCursors = 4096;
+  if (cursor_order_.size() >= kMaxCursors) {
+    cursors_.erase(cursor_order_.front());
+    cursor_order_.pop_front();
+  }
+  uint64_t id = next_cursor_++;
+  cursors_[id] = it->key().ToString();
+  cursor_order_.push_back(id);
+  return id;
+}
 
-  void clear() override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_));
+bool RocksDbStore::set_expire(std::string_view key, int64_t expire_at_ms) {
+  std::string stored;
+  if (!get(key, &stored)) return false;
+  DecodedValue d = decode_value(stored);
+  if (!d.valid) return false;
+  std::string encoded;
+  encode_value(&encoded, d.value, expire_at_ms, d.type);
+  put(key, encoded);
+  return true;
+}
+
+void RocksDbStore::clear() {
+  rocksdb::WriteBatch batch;  // per family: [first, last) by range, then last itself
+  for (auto* family : {keys_, sub_}) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_, family));
     it->SeekToFirst();
-    if (!it->Valid()) return check(it->status(), "scan");
+    if (!it->Valid()) {
+      check(it->status(), "scan");
+      continue;
+    }
     std::string first = it->key().ToString();
     it->SeekToLast();
     std::string last = it->key().ToString();
-    it.reset();
-    rocksdb::WriteBatch batch;  // [first, last) by range, then last itself
-    check(batch.DeleteRange(first, last), "batch");
-    check(batch.Delete(last), "batch");
-    check(db_->Write(write_options_, &batch), "write");
+    check(batch.DeleteRange(family, first, last), "batch");
+    check(batch.Delete(family, last), "batch");
   }
+  write(batch);
+}
 
-  void flush() override {
-    check(db_->FlushWAL(true), "wal sync");
-    check(db_->Flush(rocksdb::FlushOptions()), "flush");
+void RocksDbStore::flush() {
+  check(db_->FlushWAL(true), "wal sync");
+  check(db_->Flush(rocksdb::FlushOptions(), {keys_, sub_}), "flush");
+}
+
+std::vector<std::pair<std::string, std::string>> RocksDbStore::info() const {
+  uint64_t keys = 0;
+  db_->GetIntProperty(keys_, "rocksdb.estimate-num-keys", &keys);
+  return {{"store", "rocksdb"},
+          {"durable", "1"},
+          {"data_dir", options_.data_dir},
+          {"wal", "1"},
+          {"fsync", fsync_policy_name(options_.fsync)},
+          {"wal_syncs", std::to_string(wal_syncs_.load(std::memory_order_relaxed))},
+          {"writes", std::to_string(writes_.load(std::memory_order_relaxed))},
+          {"rocksdb_estimate_num_keys", std::to_string(keys)},
+          {"block_cache_bytes", std::to_string(options_.block_cache_bytes)},
+          {"block_cache_allocator", cache_allocator_name_}};
+}
+
+void RocksDbStore::write(rocksdb::WriteBatch& batch) {
+  if (batch.Count() == 0) return;
+  check(db_->Write(write_options_, &batch), "write");
+  writes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+// fsync=everysec: the WAL is written on every write and synced once a second.
+void RocksDbStore::sync_loop() {
+  std::unique_lock lock(sync_mutex_);
+  while (!sync_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+    lock.unlock();
+    if (db_->SyncWAL().ok()) wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+    lock.lock();
   }
+}
 
-  std::vector<std::pair<std::string, std::string>> info() const override {
-    uint64_t keys = 0;
-    db_->GetIntProperty("rocksdb.estimate-num-keys", &keys);
-    return {{"store", "rocksdb"},
-            {"durable", "1"},
-            {"data_dir", options_.data_dir},
-            {"wal", "1"},
-            {"fsync", fsync_policy_name(options_.fsync)},
-            {"wal_syncs", std::to_string(wal_syncs_.load(std::memory_order_relaxed))},
-            {"writes", std::to_string(writes_.load(std::memory_order_relaxed))},
-            {"rocksdb_estimate_num_keys", std::to_string(keys)},
-            {"block_cache_bytes", std::to_string(options_.block_cache_bytes)},
-            {"block_cache_allocator", cache_allocator_name_}};
-  }
-
- private:
-  // fsync=everysec: the WAL is written on every write and synced once a second.
-  void sync_loop() {
-    std::unique_lock lock(sync_mutex_);
-    while (!sync_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
-      lock.unlock();
-      if (db_->SyncWAL().ok()) wal_syncs_.fetch_add(1, std::memory_order_relaxed);
-      lock.lock();
-    }
-  }
-
-  StoreOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
-  rocksdb::ReadOptions read_options_;
-  rocksdb::WriteOptions write_options_;
-  std::string cache_allocator_name_ = "system";
-  std::atomic<uint64_t> writes_{0};
-  std::atomic<uint64_t> wal_syncs_{0};
-  std::mutex sync_mutex_;
-  std::condition_variable sync_cv_;
-  bool stopping_ = false;
-  std::thread syncer_;
-};
-
-}  // namespace
+namespace {}  // namespace
 
 std::unique_ptr<Store> make_rocksdb_store(const StoreOptions& options) {
   return std::make_unique<RocksDbStore>(options);

@@ -140,10 +140,10 @@ TEST_P(CommandsTest, ConfigCommandInfoQuit) {
   EXPECT_EQ(call({"config", "get", "maxclient*"}), "*[$maxclients,$10000]");
   EXPECT_EQ(call({"CONFIG", "SET", "x", "y"}).substr(0, 27), "-ERR unknown subcommand 'SE");
   EXPECT_EQ(call({"CONFIG"}), "-ERR wrong number of arguments for 'config' command");
-  EXPECT_EQ(call({"COMMAND", "COUNT"}), ":18");
   RespValue all = client_->call({"COMMAND"});
   ASSERT_EQ(all.type, '*');
-  EXPECT_EQ(all.elements.size(), 18u);
+  EXPECT_GE(all.elements.size(), 70u);
+  EXPECT_EQ(call({"COMMAND", "COUNT"}), ":" + std::to_string(all.elements.size()));
   EXPECT_EQ(call({"COMMAND", "INFO", "get", "nope"}).substr(0, 12), "*[*[$get,:2,");
   EXPECT_EQ(call({"FOO", "a", "b"}),
             "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' ");
