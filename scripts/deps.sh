@@ -10,6 +10,7 @@ HAKMEM_PACKAGES=(
   redis-tools python3 python3-grpcio gnuplot-nox help2man
   prometheus  # promtool checks the metrics scrape (tests/server/metrics_scrape_test.py)
   nutcracker
+  redis-tools redis-server python3 python3-redis python3-grpcio gnuplot-nox help2man
 )
 
 hakmem_install_deps() {

@@ -101,7 +101,8 @@ uint64_t MemoryStore::scan(uint64_t cursor, size_t count,
   constexpr uint64_t kPosMask = (uint64_t{1} << kPosBits) - 1;
   size_t shard_no = cursor >> kPosBits;
   uint64_t pos = cursor & kPosMask;
-  while (shard_no < kShards) {
+  size_t visited = 0;
+  for (; shard_no < kShards && visited < count; ++shard_no, pos = 0) {
     Shard& shard = *shards_[shard_no];
     std::shared_lock lock(shard.mutex);
     std::vector<std::pair<uint64_t, const Table::value_type*>> after;
@@ -109,23 +110,19 @@ uint64_t MemoryStore::scan(uint64_t cursor, size_t count,
       uint64_t h = BytesHash{}(kv.first) >> (64 - kPosBits);
       if (h >= pos) after.emplace_back(h, &kv);
     }
-    size_t take = std::max({count, shard.map.size() / 16, size_t{1}});
-    if (after.size() > take) {
-      std::nth_element(after.begin(), after.begin() + take - 1, after.end());
-      const uint64_t last = after[take - 1].first;
-      // Keys that share the last hash go together, so the next position skips none of them.
-      std::vector<std::pair<uint64_t, const Table::value_type*>> batch;
-      for (const auto& e : after) {
-        if (e.first <= last) batch.push_back(e);
-      }
-      for (const auto& e : batch) visit(e.second->first.view(), e.second->second.view());
-      if (last < kPosMask) return (uint64_t{shard_no} << kPosBits) | (last + 1);
-    } else {
+    const size_t take = std::max({count - visited, shard.map.size() / 16, size_t{1}});
+    if (after.size() <= take) {
       for (const auto& e : after) visit(e.second->first.view(), e.second->second.view());
+      visited += after.size();
+      continue;
     }
-    ++shard_no;
-    pos = 0;
-    if (!after.empty() || shard_no == kShards) break;  // return what was visited
+    std::nth_element(after.begin(), after.begin() + take - 1, after.end());
+    const uint64_t last = after[take - 1].first;
+    // Keys that share the last hash go together, so the next position skips none of them.
+    for (const auto& e : after) {
+      if (e.first <= last) visit(e.second->first.view(), e.second->second.view());
+    }
+    if (last < kPosMask) return (uint64_t{shard_no} << kPosBits) | (last + 1);
   }
   return shard_no >= kShards ? 0 : uint64_t{shard_no} << kPosBits;
 }

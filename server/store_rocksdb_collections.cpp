@@ -180,14 +180,16 @@ std::vector<std::string> RocksDbStore::list_pop(std::string_view key, bool front
   CollectionMeta meta = read_meta(key, KeyType::kList, &exists);
   if (!exists) return out;
   count = std::min<uint64_t>(count, meta.size);
-  const size_t first = front ? 0 : meta.size - count;
-  out = list_range(key, first, first + count - 1);
-  if (!front) std::reverse(out.begin(), out.end());  // RPOP returns the tail first
+  // Point reads and deletes: range tombstones at the head of a busy list slow every read.
+  const std::string p = prefix(key, meta.version);
   rocksdb::WriteBatch batch;
-  std::string from = prefix(key, meta.version), to = from;
-  put_u64(&from, meta.head + first);
-  put_u64(&to, meta.head + first + count);
-  rocksdb_check(batch.DeleteRange(sub_, from, to), "batch");
+  for (size_t i = 0; i < count; ++i) {
+    std::string subkey = p;
+    put_u64(&subkey, front ? meta.head + i : meta.tail - 1 - i);
+    std::string value;
+    if (get_sub(subkey, &value)) out.push_back(std::move(value));
+    rocksdb_check(batch.Delete(sub_, subkey), "batch");
+  }
   if (front) {
     meta.head += count;
   } else {
