@@ -7,7 +7,6 @@ HAKMEM_PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   librocksdb-dev
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
-  redis-tools python3 python3-grpcio gnuplot-nox help2man
   prometheus  # promtool checks the metrics scrape (tests/server/metrics_scrape_test.py)
   nutcracker
   redis-tools redis-server python3 python3-redis python3-grpcio gnuplot-nox help2man
