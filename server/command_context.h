@@ -19,6 +19,7 @@
 namespace hakmem::server {
 
 class CommandCounters;
+struct Introspection;
 
 struct CommandContext {
   Store& store;
@@ -27,7 +28,8 @@ struct CommandContext {
   const ServerIntrospection& server;
   CommandCounters& counters;
   KeyLocks& locks;
-  Session* session = nullptr;  // set only for RunsOn::kConnection commands
+  Session* session = nullptr;              // set only for RunsOn::kConnection commands
+  Introspection* introspection = nullptr;  // the server's clients, slowlog, parameters
 };
 
 inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";

@@ -9,8 +9,8 @@ namespace {
 
 // The groups, in the order COMMAND lists them. A new group file adds its line here.
 constexpr std::span<const CommandSpec> (*kGroups[])() = {
-    server_commands, string_commands, key_commands,  list_commands,
-    hash_commands,   set_commands,    zset_commands,
+    server_commands, string_commands, key_commands, list_commands, hash_commands,
+    set_commands, zset_commands, client_commands, introspection_commands, memory_commands,
 };
 
 struct Table {

@@ -53,6 +53,9 @@ std::span<const CommandSpec> list_commands();
 std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> set_commands();
 std::span<const CommandSpec> zset_commands();
+std::span<const CommandSpec> client_commands();
+std::span<const CommandSpec> introspection_commands();
+std::span<const CommandSpec> memory_commands();
 
 // Every command, in group order; spec.id indexes it.
 const std::vector<const CommandSpec*>& all_commands();

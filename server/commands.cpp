@@ -11,6 +11,10 @@ void CommandCounters::count(const CommandSpec* command) {
   calls_[slot].fetch_add(1, std::memory_order_relaxed);
 }
 
+void CommandCounters::reset() {
+  for (size_t i = 0; i < slots_; ++i) calls_[i].store(0, std::memory_order_relaxed);
+}
+
 uint64_t CommandCounters::total() const {
   uint64_t sum = 0;
   for (size_t i = 0; i < slots_; ++i) sum += calls_[i].load(std::memory_order_relaxed);
@@ -35,9 +39,20 @@ void request_bind_command(Request& request) {
   request.bound = true;
 }
 
+CommandExecutor::OwnIntrospection::OwnIntrospection(const ServerConfig& c)
+    : limits(c),
+      config(c, limits, slowlog, [] { return uint16_t{0}; }),
+      view{clients, slowlog, config, [] {}} {}
+
 CommandExecutor::CommandExecutor(Store& store, Arena& arena, const ServerConfig& config,
                                  const ServerIntrospection& server, CommandCounters& counters)
-    : store_(store), arena_(arena), config_(config), server_(server), counters_(counters) {}
+    : store_(store),
+      arena_(arena),
+      config_(config),
+      server_(server),
+      counters_(counters),
+      own_(std::make_unique<OwnIntrospection>(config)),
+      introspection_(&own_->view) {}
 
 void CommandExecutor::execute(Request& request, RespWriter& out, Session* session) {
   request_bind_command(request);
@@ -45,7 +60,7 @@ void CommandExecutor::execute(Request& request, RespWriter& out, Session* sessio
   counters_.count(command);
   if (command == nullptr) return out.error(unknown_command_error(request));
   if (!command->arity_ok(request.argc)) return out.error(wrong_arity_error(command->name));
-  CommandContext ctx{store_, arena_, config_, server_, counters_, locks_, session};
+  CommandContext ctx{store_, arena_, config_, server_, counters_, locks_, session, introspection_};
   if (command->runs_on == RunsOn::kConnection && session == nullptr) {
     return out.error(std::string("ERR ") + command->name + " needs a connection");
   }

@@ -11,6 +11,7 @@
 
 #include "command_context.h"
 #include "command_table.h"
+#include "introspection.h"
 
 namespace hakmem::server {
 
@@ -21,6 +22,7 @@ class CommandCounters {
   void count(const CommandSpec* command);  // null: unknown
   uint64_t total() const;
   std::vector<std::pair<std::string, uint64_t>> nonzero() const;
+  void reset();  // CONFIG RESETSTAT
 
  private:
   size_t slots_;  // one per command, the last for unknown ones
@@ -41,14 +43,28 @@ class CommandExecutor {
   void execute(Request& request, RespWriter& out, Session* session = nullptr);
 
   KeyLocks& locks() { return locks_; }
+  // The server's registry, slowlog and parameters; until set, the executor's own (tests).
+  void set_introspection(Introspection* introspection) { introspection_ = introspection; }
 
  private:
+  // What an executor without a server introspects: itself.
+  struct OwnIntrospection {
+    explicit OwnIntrospection(const ServerConfig& config);
+    RuntimeLimits limits;
+    ClientRegistry clients;
+    Slowlog slowlog;
+    RuntimeConfig config;
+    Introspection view;
+  };
+
   Store& store_;
   Arena& arena_;
   const ServerConfig& config_;
   const ServerIntrospection& server_;
   CommandCounters& counters_;
   KeyLocks locks_;
+  std::unique_ptr<OwnIntrospection> own_;
+  Introspection* introspection_;
 };
 
 }  // namespace hakmem::server

@@ -2,16 +2,22 @@
 
 #include <string>
 
+#include "client_registry.h"
+
 namespace hakmem::server {
 namespace {
 
 constexpr size_t kMaxBatchReplies = 64;
 constexpr size_t kMaxBatchBytes = 256 * 1024;
 
-ParserLimits parser_limits(const ServerConfig& config) {
+ParserLimits parser_limits(const RuntimeLimits& runtime) {
   ParserLimits limits;
-  limits.max_request_bytes = config.max_request_bytes;
+  limits.max_request_bytes = runtime.max_request_bytes.load(std::memory_order_relaxed);
   return limits;
+}
+
+std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
+  return e.address().to_string() + ":" + std::to_string(e.port());
 }
 
 }  // namespace
@@ -20,7 +26,7 @@ Connection::Connection(asio::ip::tcp::socket socket, IoThread& home, ServerCore&
     : socket_(std::move(socket)),
       home_(home),
       core_(core),
-      parser_(*core.arena, parser_limits(core.config)),
+      parser_(*core.arena, parser_limits(core.limits)),
       last_activity_(std::chrono::steady_clock::now()),
       linger_timer_(home.io) {
   core_.connections_current.fetch_add(1, std::memory_order_relaxed);
@@ -34,6 +40,7 @@ Connection::~Connection() {
   for (Reply* reply : batch_) reply_destroy(reply, *core_.arena);
   for (Waiting& w : waiting_) request_destroy(w.request, *core_.arena);
   if (!closed_) core_.connections_current.fetch_sub(1, std::memory_order_relaxed);
+  if (client_ && !closed_) core_.clients.remove(client_->id);
   if (lingering_) core_.connections_lingering.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -41,6 +48,19 @@ void Connection::start() {
   std::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   home_.connections.insert(shared_from_this());
+  std::error_code ec1, ec2;
+  auto remote = socket_.remote_endpoint(ec1);
+  auto local = socket_.local_endpoint(ec2);
+  std::weak_ptr<Connection> weak = weak_from_this();
+  asio::io_context& io = home_.io;
+  client_ =
+      core_.clients.add(ec1 ? "?:0" : endpoint_text(remote), ec2 ? "?:0" : endpoint_text(local),
+                        socket_.native_handle(), [weak, &io] {  // CLIENT KILL from any thread
+                          asio::post(io, [weak] {
+                            if (auto self = weak.lock()) self->close();
+                          });
+                        });
+  session_.client = client_.get();
   pump();
 }
 
@@ -55,6 +75,7 @@ void Connection::finish(bool graceful) {
   if (!closed_) {
     closed_ = true;
     core_.connections_current.fetch_sub(1, std::memory_order_relaxed);
+    if (client_) core_.clients.remove(client_->id);
     for (Reply*& reply : pending_) {
       reply_destroy(reply, *core_.arena);
       reply = nullptr;  // replies still at a worker are freed when they arrive (closed_)
@@ -118,8 +139,8 @@ bool Connection::close_if_idle(std::chrono::steady_clock::time_point now,
 
 bool Connection::input_blocked() const {
   return closed_ || draining_ || close_after_.has_value() || waiting_for_room_ ||
-         outstanding() >= core_.config.max_pipeline ||
-         unsent_bytes_ >= core_.config.max_output_bytes;
+         outstanding() >= core_.limits.max_pipeline.load(std::memory_order_relaxed) ||
+         unsent_bytes_ >= core_.limits.max_output_bytes.load(std::memory_order_relaxed);
 }
 
 void Connection::pump() {
@@ -187,6 +208,7 @@ void Connection::dispatch(Request* request) {
   pending_.push_back(nullptr);
   request_bind_command(*request);
   const CommandSpec* command = request->command;
+  if (client_) client_->touch(request->arg(0), subcommand_for_display(*request));
   if (!session_.authenticated && (command == nullptr || !command->no_auth)) {
     request_destroy(request, *core_.arena);
     local_reply(sequence, "-NOAUTH Authentication required.\r\n");
@@ -195,6 +217,7 @@ void Connection::dispatch(Request* request) {
   if (command != nullptr && command->runs_on == RunsOn::kConnection) {
     return run_here(request, sequence);
   }
+  request->protocol = static_cast<uint8_t>(session_.protocol);
   request->sequence = sequence;
   request->enqueued_ns = monotonic_ns();
   waiting_.push_back(Waiting{request, footprint_of(*request)});
@@ -207,6 +230,7 @@ void Connection::run_here(Request* request, uint64_t sequence) {
   Reply* reply = nullptr;
   try {
     RespWriter out(*core_.arena);
+    out.set_protocol(session_.protocol);  // HELLO switches it for its own reply
     core_.executor->execute(*request, out, &session_);
     reply = out.finish();
   } catch (const std::bad_alloc&) {

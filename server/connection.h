@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "client_registry.h"
 #include "footprint.h"
 #include "request.h"
 #include "resp_parser.h"
@@ -39,6 +40,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
   // Any thread (a worker): hands the reply for `sequence` back to the connection's thread.
   static void deliver(std::shared_ptr<Connection> connection, uint64_t sequence, Reply* reply);
+  // Any thread: this connection's registry entry (null before start()).
+  const ClientEntry* client() const { return client_.get(); }
 
   // Shutdown: stop reading; close once every request already read has been answered.
   void begin_drain();
@@ -83,6 +86,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;     // no more requests or replies; counted out of connections_current
   bool lingering_ = false;  // closed_, but the socket stays open until the client's FIN
   Session session_;
+  std::shared_ptr<ClientEntry> client_;  // this connection in core_.clients (CLIENT LIST)
   std::optional<uint64_t> close_after_;  // QUIT or a protocol error: close once this is written
 
   struct Waiting {

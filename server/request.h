@@ -35,6 +35,7 @@ struct Request {
   uint32_t argc = 0;
   uint32_t argv_capacity = 0;
   uint32_t owner_tag = 0;  // thread that allocated the request and its buffers
+  uint8_t protocol = 2;    // RESP version of the reply: the connection's when it was read
   size_t bytes = 0;        // arena bytes held, for accounting
 
   std::string_view arg(size_t i) const { return argv[i].view(); }

@@ -1,6 +1,9 @@
 #include "resp_writer.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -90,13 +93,57 @@ void RespWriter::bulk(std::string_view bytes) {
 }
 
 void RespWriter::null_bulk() {
-  append("$-1\r\n");
+  append(resp3_ ? "_\r\n" : "$-1\r\n");
 }
 void RespWriter::array(size_t count) {
   append_header('*', static_cast<int64_t>(count));
 }
 void RespWriter::null_array() {
-  append("*-1\r\n");
+  append(resp3_ ? "_\r\n" : "*-1\r\n");
+}
+
+void RespWriter::map_header(size_t pairs) {
+  resp3_ ? append_header('%', static_cast<int64_t>(pairs))
+         : append_header('*', static_cast<int64_t>(pairs * 2));
+}
+
+void RespWriter::set_header(size_t count) {
+  append_header(resp3_ ? '~' : '*', static_cast<int64_t>(count));
+}
+
+void RespWriter::null() {
+  append(resp3_ ? "_\r\n" : "$-1\r\n");
+}
+
+void RespWriter::double_reply(double d) {
+  // Redis 7.0's text: %.17g, and inf/-inf (nan never reaches a reply).
+  char buffer[40];
+  std::string_view text;
+  if (std::isinf(d)) {
+    text = d > 0 ? "inf" : "-inf";
+  } else {
+    auto end = fmt::format_to_n(buffer, sizeof(buffer), "{:.17g}", d).out;
+    text = std::string_view(buffer, static_cast<size_t>(end - buffer));
+  }
+  if (!resp3_) return bulk(text);
+  reserve(text.size() + 3);
+  append(",");
+  append(text);
+  append("\r\n");
+}
+
+void RespWriter::boolean(bool b) {
+  if (resp3_) return append(b ? "#t\r\n" : "#f\r\n");
+  integer(b ? 1 : 0);
+}
+
+void RespWriter::verbatim(std::string_view text) {
+  if (!resp3_) return bulk(text);
+  reserve(text.size() + 20);
+  append_header('=', static_cast<int64_t>(text.size() + 4));
+  append("txt:");
+  append(text);
+  append("\r\n");
 }
 
 }  // namespace hakmem::server

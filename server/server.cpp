@@ -10,7 +10,13 @@
 #include "connection.h"
 #include "server_core.h"
 
+#ifdef HAKMEM_SERVER_WITH_HAKMEM
+#include <hakmem/hakmem.h>
+#endif
+
 namespace hakmem::server {
+
+static void reset_stats(ServerCore& core);
 
 struct Server::Impl {
   explicit Impl(ServerConfig config) : core(std::move(config)) {}
@@ -102,8 +108,13 @@ void Server::start() {
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }
+  core.runtime_config =
+      std::make_unique<RuntimeConfig>(config, core.limits, core.slowlog, [&m] { return m.port; });
   core.executor =
       std::make_unique<CommandExecutor>(*core.store, *core.arena, config, *this, core.counters);
+  core.introspection = std::make_unique<Introspection>(Introspection{
+      core.clients, core.slowlog, *core.runtime_config, [&core] { reset_stats(core); }});
+  core.executor->set_introspection(core.introspection.get());
   core.expiry = std::make_unique<ActiveExpiry>(*core.store, core.executor->locks());
   core.expiry->start(std::chrono::milliseconds(100));
   core.pool = std::make_unique<WorkerPool>(config.workers, config.queue_capacity,
@@ -122,6 +133,19 @@ void Server::start() {
   for (auto& service : m.services) {
     if (service.start) service.start(*this);
   }
+}
+
+// CONFIG RESETSTAT: what INFO counts, as Redis resets it (not the slowlog, not the gauges).
+static void reset_stats(ServerCore& core) {
+  core.counters.reset();
+  core.latency.reset();
+  core.connections_total.store(0, std::memory_order_relaxed);
+  core.connections_rejected.store(0, std::memory_order_relaxed);
+  core.disconnects_protocol.store(0, std::memory_order_relaxed);
+  core.disconnects_idle.store(0, std::memory_order_relaxed);
+#ifdef HAKMEM_SERVER_WITH_HAKMEM
+  hak_counters_reset();
+#endif
 }
 
 void Server::Impl::accept() {
@@ -145,7 +169,8 @@ void Server::Impl::on_accept(const std::error_code& ec, asio::ip::tcp::socket so
     });
     return;
   }
-  if (core.connections_current.load(std::memory_order_relaxed) >= core.config.max_clients) {
+  if (core.connections_current.load(std::memory_order_relaxed) >=
+      core.limits.max_clients.load(std::memory_order_relaxed)) {
     core.connections_rejected.fetch_add(1, std::memory_order_relaxed);
     static constexpr std::string_view kFull = "-ERR max number of clients reached\r\n";
     std::error_code ignored;
@@ -160,10 +185,10 @@ void Server::Impl::on_accept(const std::error_code& ec, asio::ip::tcp::socket so
 }
 
 void Server::Impl::sweep(IoThread& io) {
-  if (core.config.idle_timeout_s > 0) {
+  if (unsigned timeout = core.limits.idle_timeout_s.load(std::memory_order_relaxed)) {
     auto now = std::chrono::steady_clock::now();
     std::vector<std::shared_ptr<Connection>> all(io.connections.begin(), io.connections.end());
-    for (auto& c : all) c->close_if_idle(now, std::chrono::seconds(core.config.idle_timeout_s));
+    for (auto& c : all) c->close_if_idle(now, std::chrono::seconds(timeout));
   }
   io.sweep_timer->expires_after(std::chrono::seconds(1));
   io.sweep_timer->async_wait([this, &io](const std::error_code& ec) {
@@ -240,6 +265,7 @@ StatsSnapshot Server::stats() const {
   s.io_threads = core.config.io_threads;
   s.workers = core.config.workers;
   s.connections_current = core.connections_current.load(std::memory_order_relaxed);
+  s.max_clients = core.limits.max_clients.load(std::memory_order_relaxed);
   s.connections_total = core.connections_total.load(std::memory_order_relaxed);
   s.connections_rejected = core.connections_rejected.load(std::memory_order_relaxed);
   s.disconnects_protocol = core.disconnects_protocol.load(std::memory_order_relaxed);

@@ -7,8 +7,12 @@
 
 #include "active_expiry.h"
 #include "arena.h"
+#include "client_registry.h"
 #include "commands.h"
 #include "config.h"
+#include "introspection.h"
+#include "runtime_config.h"
+#include "slowlog.h"
 #include "stats.h"
 #include "store.h"
 #include "worker_pool.h"
@@ -16,9 +20,14 @@
 namespace hakmem::server {
 
 struct ServerCore {
-  explicit ServerCore(ServerConfig c) : config(std::move(c)) {}
+  explicit ServerCore(ServerConfig c) : config(std::move(c)), limits(config) {}
 
-  ServerConfig config;
+  ServerConfig config;  // as started; what CONFIG SET changes lives in limits
+  RuntimeLimits limits;
+  ClientRegistry clients;
+  Slowlog slowlog;
+  std::unique_ptr<RuntimeConfig> runtime_config;
+  std::unique_ptr<Introspection> introspection;  // what the executor's commands see of the above
   std::shared_ptr<Arena> arena;  // declared first: destroyed after everything that uses it
   std::unique_ptr<Store> store;
   CommandCounters counters;

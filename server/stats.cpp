@@ -32,6 +32,11 @@ void LatencyHistogram::record(uint64_t ns) {
   }
 }
 
+void LatencyHistogram::reset() {
+  for (auto& b : buckets_) b.store(0, std::memory_order_relaxed);
+  max_ns_.store(0, std::memory_order_relaxed);
+}
+
 LatencySummary LatencyHistogram::summary() const {
   std::array<uint64_t, kBuckets> counts;
   LatencySummary s;

@@ -34,6 +34,7 @@ class LatencyHistogram {
   // Edges 2^k - 1 ns for k in [min_exp, max_exp]: each is a bucket edge, so the counts are
   // exact, not interpolated.
   LatencyBuckets buckets(int min_exp, int max_exp) const;
+  void reset();  // CONFIG RESETSTAT
 
  private:
   static constexpr int kSubBits = 3;
@@ -52,6 +53,7 @@ struct StatsSnapshot {
   unsigned io_threads = 0;
   unsigned workers = 0;
   uint64_t connections_current = 0;
+  uint64_t max_clients = 0;  // the limit now (CONFIG SET maxclients)
   uint64_t connections_total = 0;
   uint64_t connections_rejected = 0;  // over --max-clients
   uint64_t disconnects_protocol = 0;  // malformed input or over --max-request-bytes
@@ -67,13 +69,6 @@ struct StatsSnapshot {
   uint64_t system_malloc_bytes_in_use = 0;  // glibc's malloc, used by RocksDB and others
   uint64_t rss_bytes = 0;
   uint64_t peak_rss_bytes = 0;
-
-  // Live bytes of the whole process: the arena's allocator plus glibc's malloc when the arena
-  // is another allocator (RocksDB's memtables and the memory store use malloc).
-  uint64_t used_memory() const {
-    return allocator.bytes_in_use +
-           (allocator.allocator == "system" ? 0 : system_malloc_bytes_in_use);
-  }
 };
 
 // The seam the admin layer (and INFO) reads through.

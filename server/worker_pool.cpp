@@ -74,8 +74,10 @@ void worker_step(ServerCore& core, Job& job) {
   Arena& arena = *core.arena;
   Request* request = job.request;
   Reply* reply = nullptr;
+  const uint64_t started_ns = monotonic_ns();
   try {
     RespWriter out(arena);
+    out.set_protocol(request->protocol);
     core.executor->execute(*request, out);
     reply = out.finish();
   } catch (const std::bad_alloc&) {
@@ -84,7 +86,14 @@ void worker_step(ServerCore& core, Job& job) {
     // A bug, not bad input: answer it rather than take the whole server down.
     reply = reply_from_bytes(arena, std::string("-ERR internal error: ") + e.what() + "\r\n");
   }
-  core.latency.record(monotonic_ns() - request->enqueued_ns);
+  const uint64_t done_ns = monotonic_ns();
+  core.latency.record(done_ns - request->enqueued_ns);
+  const auto exec_us = static_cast<int64_t>((done_ns - started_ns) / 1000);
+  if (core.slowlog.wants(exec_us)) {
+    const ClientEntry* client = job.connection ? job.connection->client() : nullptr;
+    core.slowlog.record(*request, exec_us, client ? client->addr : std::string(),
+                        client ? client->name() : std::string());
+  }
   uint64_t sequence = request->sequence;
   request_destroy(request, arena);
   Connection::deliver(std::move(job.connection), sequence, reply);
