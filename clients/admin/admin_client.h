@@ -36,6 +36,7 @@ class AdminClient {
   bool dump_counters(bool reset, v1::DumpCountersResponse* out, CallError* error);
   bool reset_counters(CallError* error);
   bool get_stats(v1::GetStatsResponse* out, CallError* error);
+  bool get_version(v1::GetVersionResponse* out, CallError* error);
   // Calls on_snapshot for each message until it returns false, *stop becomes true (checked
   // between messages and by a watcher), or the stream ends. True when the client ended it.
   bool watch_counters(uint32_t interval_ms, const std::atomic<bool>* stop,

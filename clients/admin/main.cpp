@@ -25,7 +25,8 @@ namespace v1 = hakmem::admin::v1;
 constexpr char kUsage[] =
     "usage: hakmem-admin [--addr HOST:PORT[,HOST:PORT...]]... [--token T] "
     "{route get | route set S|P|CDA | options get | options set NAME=VALUE... | "
-    "counters [--all] [--json] [--reset] [--per-server] [--watch SECONDS [--count N]] | stats [--json]}";
+    "counters [--all] [--json] [--reset] [--per-server] [--watch SECONDS [--count N]] | stats "
+    "[--json]}";
 
 int usage_error(const std::string& why) {
   std::cerr << "hakmem-admin: " << why << '\n' << kUsage << '\n';
@@ -240,6 +241,9 @@ int main(int argc, char** argv) {
   bool stats_as_json = false;
   stats->add_flag("--json", stats_as_json, "one JSON document");
 
+  CLI::App* version = app.add_subcommand(
+      "version", "this tool's version, then the server's (allocator version, git revision)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -274,6 +278,7 @@ int main(int argc, char** argv) {
   }
   if (addrs.size() > 1) {
     if (watching) return usage_error("--watch takes one --addr");
+    if (version->parsed()) return usage_error("version takes one --addr");
     FleetCommand command{route_get->parsed(),
                          route_set->parsed(),
                          wanted_route,
@@ -290,6 +295,7 @@ int main(int argc, char** argv) {
   }
   if (watching) catch_stop_signals();
 
+  if (version->parsed()) std::cout << hakmem::tool_version("hakmem-admin") << '\n';
   const std::string& addr = addrs[0];
   AdminClient client(addr, token);
   CallError err;
@@ -336,6 +342,10 @@ int main(int argc, char** argv) {
     } else {
       hakmem::admin_cli::print_counters(std::cout, r.snapshot(), nullptr, counters_view);
     }
+  } else if (version->parsed()) {
+    v1::GetVersionResponse r;
+    if (!client.get_version(&r, &err)) return call_failed(err);
+    std::cout << r.host() << ' ' << r.version() << " (git " << r.git_revision() << ")\n";
   } else if (stats->parsed()) {
     v1::GetStatsResponse r;
     if (!client.get_stats(&r, &err)) return call_failed(err);

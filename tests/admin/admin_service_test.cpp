@@ -223,6 +223,14 @@ TEST_F(AdminServiceTest, ResetCountersZeroesEventCounters) {
   EXPECT_EQ(c.frees_local + c.frees_remote, 0u);
 }
 
+TEST_F(AdminServiceTest, GetVersionIsTheLibrarysVersionAndTheBuildsRevision) {
+  v1::GetVersionResponse r;
+  ASSERT_TRUE(srv_.stub->GetVersion(context().get(), {}, &r).ok());
+  EXPECT_EQ(r.version(), hak_version());
+  EXPECT_FALSE(r.git_revision().empty());
+  EXPECT_EQ(r.host(), "hakmem-server");  // a stats source is attached, as in the server
+}
+
 TEST_F(AdminServiceTest, GetStatsCombinesProcessAllocatorAndServerFigures) {
   ServerStats fake;
   fake.connections = 3;

@@ -7,6 +7,7 @@
 
 #include "allocator_view.h"
 #include "process_stats.h"
+#include "tool_version.h"
 
 namespace hakmem::admin {
 
@@ -181,6 +182,15 @@ grpc::Status AdminServiceImpl::WatchCounters(
     // Fixed rate; after a stall, skip the missed ticks instead of bursting to catch up.
     next = std::max(next + interval, std::chrono::steady_clock::now());
   }
+}
+
+grpc::Status AdminServiceImpl::GetVersion(grpc::ServerContext* ctx, const v1::GetVersionRequest*,
+                                          v1::GetVersionResponse* resp) {
+  if (auto s = authorize(ctx); !s.ok()) return s;
+  resp->set_version(hak_version());
+  resp->set_git_revision(hakmem::git_revision());
+  resp->set_host(stats_ != nullptr ? "hakmem-server" : "hakmem");
+  return grpc::Status::OK;
 }
 
 void AdminServiceImpl::stop_watches() {

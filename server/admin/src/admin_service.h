@@ -36,6 +36,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                         v1::GetStatsResponse* resp) override;
   grpc::Status WatchCounters(grpc::ServerContext* ctx, const v1::WatchCountersRequest* req,
                              grpc::ServerWriter<v1::WatchCountersResponse>* writer) override;
+  grpc::Status GetVersion(grpc::ServerContext* ctx, const v1::GetVersionRequest* req,
+                          v1::GetVersionResponse* resp) override;
 
   // Ends every running WatchCounters stream and refuses new ones (server shutdown).
   void stop_watches();
