@@ -18,6 +18,10 @@ void Slowlog::record(const Request& r, int64_t duration_us, std::string client_a
   size_t shown = r.argc;
   if (shown > kMaxArgs) shown = kMaxArgs - 1;
   for (size_t i = 0; i < shown; ++i) {
+    if (r.argv[i].data == nullptr) {  // a value the store took over without a copy (SET)
+      e.args.emplace_back("(value moved to the store)");
+      continue;
+    }
     std::string_view arg = r.arg(i);
     if (arg.size() > kMaxArgBytes) {
       e.args.push_back(fmt::format("{}... ({} more bytes)", arg.substr(0, kMaxArgBytes),
