@@ -66,7 +66,7 @@ enum class Parts { kBoth, kFields, kValues };
 void hash_all(CommandContext& ctx, Request& r, Parts parts, RespWriter& out) {
   with_hash(ctx, r, out, [&](std::string_view key, bool) {
     auto all = ctx.store.hash_all(key);
-    out.array(parts == Parts::kBoth ? all.size() * 2 : all.size());
+    parts == Parts::kBoth ? out.map_header(all.size()) : out.array(all.size());  // RESP3: a map
     for (const auto& [field, value] : all) {
       if (parts != Parts::kValues) out.bulk(field);
       if (parts != Parts::kFields) out.bulk(value);

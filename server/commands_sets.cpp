@@ -42,10 +42,10 @@ void cmd_spop(CommandContext& ctx, Request& r, RespWriter& out) {
     return out.error("ERR value is out of range, must be positive");
   }
   with_set(ctx, r, out, [&](std::string_view key, bool exists) {
-    if (!exists) return r.argc == 3 ? out.array(0) : out.null_bulk();
+    if (!exists) return r.argc == 3 ? out.set_header(0) : out.null_bulk();
     auto popped = ctx.store.set_pop(key, static_cast<size_t>(count));
     if (r.argc == 2) return out.bulk(popped.at(0));
-    out.array(popped.size());
+    out.set_header(popped.size());  // RESP3: a set
     for (const auto& m : popped) out.bulk(m);
   });
 }
@@ -53,7 +53,7 @@ void cmd_spop(CommandContext& ctx, Request& r, RespWriter& out) {
 void cmd_smembers(CommandContext& ctx, Request& r, RespWriter& out) {
   with_set(ctx, r, out, [&](std::string_view key, bool) {
     auto members = ctx.store.set_members(key);
-    out.array(members.size());
+    out.set_header(members.size());  // RESP3: a set
     for (const auto& m : members) out.bulk(m);
   });
 }

@@ -81,7 +81,7 @@ void cmd_zadd(CommandContext& ctx, Request& r, RespWriter& out) {
       if (incr) incr_result = score;
     }
     if (!writes.empty()) ctx.store.zset_add(key, writes);
-    if (incr) return incr_result ? out.bulk(format_double(*incr_result)) : out.null_bulk();
+    if (incr) return incr_result ? out.double_reply(*incr_result) : out.null_bulk();
     out.integer(static_cast<int64_t>(ch ? added + changed : added));
   });
 }
@@ -94,7 +94,7 @@ void cmd_zincrby(CommandContext& ctx, Request& r, RespWriter& out) {
     if (std::isnan(score)) return out.error("ERR resulting score is not a number (NaN)");
     Store::MemberScore write{r.arg(3), score};
     ctx.store.zset_add(key, std::span(&write, 1));
-    out.bulk(format_double(score));
+    out.double_reply(score);
   });
 }
 
@@ -109,16 +109,20 @@ void cmd_zrem(CommandContext& ctx, Request& r, RespWriter& out) {
 void cmd_zscore(CommandContext& ctx, Request& r, RespWriter& out) {
   with_zset(ctx, r, out, [&](std::string_view key, bool) {
     auto score = ctx.store.zset_score(key, r.arg(2));
-    score ? out.bulk(format_double(*score)) : out.null_bulk();
+    score ? out.double_reply(*score) : out.null_bulk();
   });
 }
 
+// RESP2: member, score, member, ... RESP3 (as Redis 7): [member, score] pairs, unless flat
+// (ZPOPMIN without a count).
 void write_pairs(const std::vector<std::pair<std::string, double>>& items, bool with_scores,
-                 RespWriter& out) {
-  out.array(with_scores ? items.size() * 2 : items.size());
+                 RespWriter& out, bool flat = false) {
+  const bool nested = with_scores && out.resp3() && !flat;
+  out.array(with_scores && !nested ? items.size() * 2 : items.size());
   for (const auto& [member, score] : items) {
+    if (nested) out.array(2);
     out.bulk(member);
-    if (with_scores) out.bulk(format_double(score));
+    if (with_scores) out.double_reply(score);
   }
 }
 
@@ -177,7 +181,7 @@ void cmd_zpopmin(CommandContext& ctx, Request& r, RespWriter& out) {
     std::vector<std::string_view> members;
     for (const auto& item : items) members.push_back(item.first);
     ctx.store.zset_rem(key, members);
-    write_pairs(items, true, out);
+    write_pairs(items, true, out, r.argc == 2);
   });
 }
 

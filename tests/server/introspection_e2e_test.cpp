@@ -235,17 +235,22 @@ TEST_P(IntrospectionTest, RedisCliScanAndBigkeys) {
   for (int i = 0; i < 20; ++i) {
     EXPECT_EQ(call({"SET", "key:" + std::to_string(i), std::string(i + 1, 'x')}), "+OK");
   }
+  EXPECT_EQ(call({"RPUSH", "list", "a", "b"}), ":2");
+  EXPECT_EQ(call({"HSET", "hash", "f", "v"}), ":1");
   int rc = 0;
   std::string scan = cli("--scan --pattern 'key:*'", &rc);
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(std::count(scan.begin(), scan.end(), '\n'), 20) << scan;
   std::string big = cli("--bigkeys", &rc);
   EXPECT_EQ(rc, 0) << big;
-  EXPECT_NE(big.find("Biggest string found 'key:19' has 20 bytes"), std::string::npos) << big;
-  EXPECT_NE(big.find("20 strings"), std::string::npos) << big;
+  EXPECT_NE(big.find("Biggest string found '\"key:19\"' has 20 bytes"), std::string::npos) << big;
+  EXPECT_NE(big.find("20 strings with 210 bytes"), std::string::npos) << big;
+  EXPECT_NE(big.find("1 lists with 2 items"), std::string::npos) << big;
+  EXPECT_NE(big.find("1 hashs with 1 fields"), std::string::npos) << big;
   std::string mem = cli("--memkeys", &rc);
   EXPECT_EQ(rc, 0) << mem;
   EXPECT_NE(mem.find("Biggest string found"), std::string::npos) << mem;
+  EXPECT_NE(mem.find("Biggest   list found"), std::string::npos) << mem;  // MEMORY USAGE of a list
 }
 
 INSTANTIATE_TEST_SUITE_P(Arenas, IntrospectionTest, ::testing::ValuesIn(main_arenas()));
