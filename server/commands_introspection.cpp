@@ -214,7 +214,8 @@ void cmd_slowlog(CommandContext& ctx, Request& r, RespWriter& out) {
                 "    Return the number of entries.", "RESET", "    Remove every entry.", "HELP",
                 "    Print this help."});
   } else if (equals_ci(sub, "GET")) {
-    out.error("ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.");
+    out.error("ERR unknown subcommand or wrong number of arguments for '" +
+              std::string(sub.substr(0, 128)) + "'. Try SLOWLOG HELP.");
   } else {
     out.error(unknown_subcommand_error(sub, "SLOWLOG"));
   }
