@@ -8,6 +8,11 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+
+#ifdef HAKMEM_SERVER_WITH_HAKMEM
+#include <hakmem/hakmem.h>
+#endif
 
 namespace hakmem::server {
 namespace {
@@ -37,16 +42,49 @@ ProcStatus read_proc_status() {
 
 std::atomic<uint64_t> g_peak_used{0};
 
+std::string malloc_library_path() {
+  Dl_info info{};
+  void* (*fn)(size_t) = &malloc;
+  if (dladdr(reinterpret_cast<void*>(fn), &info) == 0 || info.dli_fname == nullptr) return {};
+  return info.dli_fname;
+}
+
+// Live bytes of the LD_PRELOAD allocator serving malloc(), asked through that library's own
+// symbols (the server's statically linked hakmem is another instance): hakmem's
+// hak_counters_get or jemalloc's mallctl. nullopt for glibc or an allocator that cannot say.
+std::optional<uint64_t> preloaded_malloc_in_use() {
+  static void* const handle = [] {
+    std::string path = malloc_library_path();
+    return path.empty() ? nullptr : dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  }();
+  if (handle == nullptr || process_malloc_name() == "glibc") return std::nullopt;
+#ifdef HAKMEM_SERVER_WITH_HAKMEM
+  using CountersFn = void (*)(hak_counters*);
+  if (auto get = reinterpret_cast<CountersFn>(dlsym(handle, "hak_counters_get"))) {
+    if (get == &hak_counters_get) return 0;  // the arena's own instance: counted there
+    hak_counters c{};
+    get(&c);
+    return c.bytes_in_use;
+  }
+#endif
+  using MallctlFn = int (*)(const char*, void*, size_t*, void*, size_t);
+  if (auto mallctl = reinterpret_cast<MallctlFn>(dlsym(handle, "mallctl"))) {
+    uint64_t epoch = 1;
+    size_t len = sizeof epoch;
+    mallctl("epoch", &epoch, &len, &epoch, len);
+    size_t allocated = 0;
+    len = sizeof allocated;
+    if (mallctl("stats.allocated", &allocated, &len, nullptr, 0) == 0) return allocated;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 const std::string& process_malloc_name() {
   static const std::string name = [] {
-    Dl_info info{};
-    void* (*fn)(size_t) = &malloc;
-    if (dladdr(reinterpret_cast<void*>(fn), &info) == 0 || info.dli_fname == nullptr) {
-      return std::string("unknown");
-    }
-    std::string file = info.dli_fname;
+    std::string file = malloc_library_path();
+    if (file.empty()) return std::string("unknown");
     std::string base = file.substr(file.rfind('/') + 1);
     return base.rfind("libc.so", 0) == 0 ? std::string("glibc") : base;
   }();
@@ -66,9 +104,16 @@ MemoryFigures memory_figures(const StatsSnapshot& s) {
   m.rss_file = proc.file;
   m.arena = s.allocator.allocator;
   m.process_malloc = process_malloc_name();
-  // glibc's figures mean something only when glibc serves malloc; an LD_PRELOAD allocator
-  // (hakmem, jemalloc) then reports the process through the arena instead.
-  m.process_malloc_in_use = m.process_malloc == "glibc" ? s.system_malloc_bytes_in_use : 0;
+  // glibc's figures mean something only when glibc serves malloc. An LD_PRELOAD allocator is
+  // asked through its own library; when the arena is that very allocator (--arena jemalloc
+  // with libjemalloc preloaded) it is counted once.
+  const bool arena_is_process_malloc = !m.arena.empty() && m.arena != "hakmem" &&
+                                       m.process_malloc.find(m.arena) != std::string::npos;
+  if (m.process_malloc == "glibc") {
+    m.process_malloc_in_use = s.system_malloc_bytes_in_use;
+  } else if (!arena_is_process_malloc) {
+    m.process_malloc_in_use = preloaded_malloc_in_use().value_or(0);
+  }
   m.arena_in_use = s.allocator.allocator == "system" ? 0 : s.allocator.bytes_in_use;
   m.arena_committed = s.allocator.bytes_committed;
   m.used = m.arena_in_use + m.process_malloc_in_use;
