@@ -8,10 +8,13 @@ namespace {
 
 void cmd_ping(CommandContext&, Request& r, RespWriter& out) {
   if (r.argc > 2) return out.error(wrong_arity_error("ping"));
-  r.argc == 2 ? out.bulk(r.arg(1)) : out.simple("PONG");
+  if (r.argc == 1) return out.simple("PONG");
+  if (!out.reserve_reply(bulk_reply_size(r.arg(1).size()))) return;
+  out.bulk(r.arg(1));
 }
 
 void cmd_echo(CommandContext&, Request& r, RespWriter& out) {
+  if (!out.reserve_reply(bulk_reply_size(r.arg(1).size()))) return;
   out.bulk(r.arg(1));
 }
 

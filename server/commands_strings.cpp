@@ -3,6 +3,8 @@
 #include <charconv>
 #include <limits>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "command_context.h"
 #include "command_table.h"
@@ -17,6 +19,7 @@ void cmd_get(CommandContext& ctx, Request& r, RespWriter& out) {
   KeyType type;
   if (!read_live(ctx, r.arg(1), &stored, &value, nullptr, false, &type)) return out.null_bulk();
   if (type != KeyType::kString) return out.error(kWrongType);
+  if (!out.reserve_reply(bulk_reply_size(value.size()))) return;
   out.bulk(value);
 }
 
@@ -85,6 +88,7 @@ void cmd_set(CommandContext& ctx, Request& r, RespWriter& out) {
   KeyType type;
   bool exists = read_live(ctx, key, &stored, &old_value, &old_expire, true, &type);
   if (get && exists && type != KeyType::kString) return out.error(kWrongType);
+  if (get && exists && !out.reserve_reply(bulk_reply_size(old_value.size()))) return;
   if (get) {
     // The reply carries the old value (or nil) whether or not the write happens.
     exists ? out.bulk(old_value) : out.null_bulk();
@@ -150,18 +154,49 @@ void cmd_mset(CommandContext& ctx, Request& r, RespWriter& out) {
   out.ok();
 }
 
+// The reply's size is known before it is built: a first pass reads the sizes (keeping small
+// values for the second pass), so an oversized reply is refused without being built.
 void cmd_mget(CommandContext& ctx, Request& r, RespWriter& out) {
-  out.array(r.argc - 1);
+  constexpr size_t kKeptBytes = 64 * 1024;
   thread_local std::string stored;
+  thread_local std::vector<std::optional<std::string>> kept;
+  kept.clear();
+  auto read = [&](size_t i, std::string_view* value) {
+    KeyType type;
+    return read_live(ctx, r.arg(i), &stored, value, nullptr, false, &type) &&
+           type == KeyType::kString;
+  };
+  size_t total = resp_header_size(r.argc - 1);
+  size_t kept_bytes = 0;
   for (size_t i = 1; i < r.argc; ++i) {
     std::string_view value;
-    KeyType type;
-    if (read_live(ctx, r.arg(i), &stored, &value, nullptr, false, &type) &&
-        type == KeyType::kString) {
-      out.bulk(value);
-    } else {
-      out.null_bulk();
+    if (!read(i, &value)) {
+      total += 5;  // $-1
+      kept.emplace_back();
+      continue;
     }
+    total += bulk_reply_size(value.size());
+    kept_bytes += value.size();
+    if (kept_bytes <= kKeptBytes) kept.emplace_back(std::string(value));
+  }
+  const bool all_kept = kept_bytes <= kKeptBytes;
+  if (!out.reserve_reply(total)) return;
+  out.array(r.argc - 1);
+  for (size_t i = 1; i < r.argc; ++i) {
+    std::string_view value;
+    bool found = false;
+    if (all_kept) {
+      found = kept[i - 1].has_value();
+      if (found) value = *kept[i - 1];
+    } else {
+      found = read(i, &value);
+    }
+    // Values written between the passes may have grown: the limit still holds.
+    if (found && out.size() + bulk_reply_size(value.size()) > total &&
+        !out.reserve_reply(out.size() + bulk_reply_size(value.size()))) {
+      return;
+    }
+    found ? out.bulk(value) : out.null_bulk();
   }
 }
 
@@ -204,6 +239,7 @@ void cmd_getset(CommandContext& ctx, Request& r, RespWriter& out) {
   std::string_view old_value;
   bool exists;
   if (!locked_string(ctx, key, &stored, &old_value, nullptr, &exists, out)) return;
+  if (exists && !out.reserve_reply(bulk_reply_size(old_value.size()))) return;
   exists ? out.bulk(old_value) : out.null_bulk();
   ctx.store.put_owned(key, take_value(ctx, r, 2, 0));  // GETSET drops the TTL, as in Redis
 }
@@ -216,6 +252,7 @@ void cmd_getdel(CommandContext& ctx, Request& r, RespWriter& out) {
   bool exists;
   if (!locked_string(ctx, key, &stored, &value, nullptr, &exists, out)) return;
   if (!exists) return out.null_bulk();
+  if (!out.reserve_reply(bulk_reply_size(value.size()))) return;
   out.bulk(value);
   ctx.store.remove(key);
 }

@@ -27,8 +27,10 @@ struct ServerConfig {
   size_t max_request_bytes = 64u << 20;
   size_t max_pipeline = 1024;          // requests in flight per connection before reading pauses
   size_t max_output_bytes = 4u << 20;  // unsent reply bytes per connection before reading pauses
-  unsigned idle_timeout_s = 0;         // 0: never
-  unsigned shutdown_timeout_s = 10;    // in-flight requests get this long to finish on SIGTERM
+  size_t max_reply_bytes = 0;          // one reply; larger ones get -ERR (0: 16 x max_output_bytes)
+  size_t max_total_output_bytes = 512u << 20;  // replies built and unsent, whole server
+  unsigned idle_timeout_s = 0;                 // 0: never
+  unsigned shutdown_timeout_s = 10;  // in-flight requests get this long to finish on SIGTERM
 };
 
 }  // namespace hakmem::server

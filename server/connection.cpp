@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include <algorithm>
 #include <string>
 
 #include "client_registry.h"
@@ -39,6 +40,8 @@ Connection::~Connection() {
   for (Reply* reply : pending_) reply_destroy(reply, *core_.arena);
   for (Reply* reply : batch_) reply_destroy(reply, *core_.arena);
   for (Waiting& w : waiting_) request_destroy(w.request, *core_.arena);
+  for (Request* r : deferred_) request_destroy(r, *core_.arena);
+  if (size_t held = reply_bytes_.load(std::memory_order_relaxed)) core_.reply_memory.release(held);
   if (!closed_) core_.connections_current.fetch_sub(1, std::memory_order_relaxed);
   if (client_ && !closed_) core_.clients.remove(client_->id);
   if (lingering_) core_.connections_lingering.fetch_sub(1, std::memory_order_relaxed);
@@ -77,11 +80,13 @@ void Connection::finish(bool graceful) {
     core_.connections_current.fetch_sub(1, std::memory_order_relaxed);
     if (client_) core_.clients.remove(client_->id);
     for (Reply*& reply : pending_) {
-      reply_destroy(reply, *core_.arena);
+      drop_reply(reply);
       reply = nullptr;  // replies still at a worker are freed when they arrive (closed_)
     }
     for (Waiting& w : waiting_) request_destroy(w.request, *core_.arena);
     waiting_.clear();
+    for (Request* r : deferred_) request_destroy(r, *core_.arena);
+    deferred_.clear();
     // Closing with unread input makes the kernel send a reset, which can discard replies not
     // yet delivered; with nothing unread a plain close sends them, then FIN.
     std::error_code ec;
@@ -139,6 +144,7 @@ bool Connection::close_if_idle(std::chrono::steady_clock::time_point now,
 
 bool Connection::input_blocked() const {
   return closed_ || draining_ || close_after_.has_value() || waiting_for_room_ ||
+         !deferred_.empty() ||
          outstanding() >= core_.limits.max_pipeline.load(std::memory_order_relaxed) ||
          unsent_bytes_ >= core_.limits.max_output_bytes.load(std::memory_order_relaxed);
 }
@@ -185,7 +191,7 @@ void Connection::process_input() {
       pending_.push_back(nullptr);
       close_after_ = sequence;
       read_pos_ = read_len_;
-      place_reply(sequence, reply_from_bytes(*core_.arena, "-ERR out of memory\r\n"));
+      local_reply(sequence, "-ERR out of memory\r\n");
       return;
     }
     read_pos_ += consumed;
@@ -238,12 +244,14 @@ void Connection::run_here(Request* request, uint64_t sequence) {
   }
   request_destroy(request, *core_.arena);
   if (session_.close_after_reply) close_after_ = sequence;
+  reply_account(reply->size);  // every reply's bytes are held until written (drop_reply)
   place_reply(sequence, reply);
 }
 
 // Hands waiting requests to the workers, in order, while the next one cannot observe a request
 // of this connection that is still running and the worker queue has room.
 void Connection::submit_waiting() {
+  resubmit_deferred();
   while (!waiting_.empty() && !waiting_for_room_ && !closed_) {
     Waiting& next = waiting_.front();
     for (const Running& r : running_) {
@@ -251,18 +259,7 @@ void Connection::submit_waiting() {
     }
     // Read before submitting: a worker may run and free the request at once.
     const uint64_t sequence = next.request->sequence;
-    std::weak_ptr<Connection> weak = weak_from_this();
-    asio::io_context& io = home_.io;
-    bool queued = core_.pool->try_submit(Job(next.request, shared_from_this()), [weak, &io] {
-      // Called on a worker thread when the queue has room again.
-      asio::post(io, [weak] {
-        if (auto self = weak.lock()) {
-          self->waiting_for_room_ = false;
-          self->submit_waiting();
-          self->pump();
-        }
-      });
-    });
+    bool queued = core_.pool->try_submit(Job(next.request, shared_from_this()), on_queue_room());
     if (!queued) {
       waiting_for_room_ = true;  // also stops reading: a full queue is back-pressure
       return;
@@ -270,6 +267,102 @@ void Connection::submit_waiting() {
     running_.push_back(Running{sequence, std::move(next.footprint)});
     waiting_.pop_front();  // the worker owns the request now
   }
+}
+
+std::function<void()> Connection::on_queue_room() {
+  std::weak_ptr<Connection> weak = weak_from_this();
+  asio::io_context& io = home_.io;
+  return [weak, &io] {
+    // Called on a worker thread when the queue has room again.
+    asio::post(io, [weak] {
+      if (auto self = weak.lock()) {
+        self->waiting_for_room_ = false;
+        self->submit_waiting();
+        self->pump();
+      }
+    });
+  };
+}
+
+// The same rules as try_reserve, checked here first so that a deferred request goes back to a
+// worker only when it has room (unless something changed meanwhile).
+void Connection::resubmit_deferred() {
+  if (closed_ || waiting_for_room_) return;
+  size_t held = reply_bytes_.load(std::memory_order_relaxed);
+  const uint64_t open = open_sequence_.load(std::memory_order_relaxed);
+  while (!deferred_.empty()) {
+    Request* next = deferred_.front();
+    const bool first = next->sequence == open;
+    if (!first &&
+        held + next->reply_bytes > core_.limits.max_output_bytes.load(std::memory_order_relaxed))
+      return;
+    if (!core_.reply_memory.fits(next->reply_bytes, first)) return wait_for_reply_memory();
+    if (!core_.pool->try_submit(Job(next, shared_from_this()), on_queue_room())) {
+      waiting_for_room_ = true;
+      return;
+    }
+    deferred_.pop_front();
+    held += next->reply_bytes;
+  }
+}
+
+void Connection::wait_for_reply_memory() {
+  if (waiting_for_memory_) return;
+  waiting_for_memory_ = true;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  asio::io_context& io = home_.io;
+  core_.reply_memory.wait([weak, &io] {
+    asio::post(io, [weak] {
+      if (auto self = weak.lock()) {
+        self->waiting_for_memory_ = false;
+        self->submit_waiting();
+        self->pump();
+      }
+    });
+  });
+}
+
+void Connection::defer(std::shared_ptr<Connection> connection, Request* request) {
+  asio::io_context& io = connection->home_.io;
+  asio::post(io, [connection, request] { connection->on_deferred(request); });
+}
+
+void Connection::on_deferred(Request* request) {
+  if (closed_) return request_destroy(request, *core_.arena);
+  auto at =
+      std::lower_bound(deferred_.begin(), deferred_.end(), request->sequence,
+                       [](const Request* r, uint64_t sequence) { return r->sequence < sequence; });
+  deferred_.insert(at, request);
+  resubmit_deferred();
+}
+
+bool Connection::try_reserve(uint64_t sequence, size_t bytes) {
+  const bool first = sequence == open_sequence_.load(std::memory_order_acquire);
+  size_t held = reply_bytes_.load(std::memory_order_relaxed);
+  do {
+    if (!first && held + bytes > core_.limits.max_output_bytes.load(std::memory_order_relaxed))
+      return false;
+  } while (!reply_bytes_.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
+  if (core_.reply_memory.try_add(bytes, first)) return true;
+  reply_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  return false;
+}
+
+void Connection::reply_account(size_t bytes) {
+  reply_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  core_.reply_memory.add(bytes);
+}
+
+void Connection::reply_release(size_t bytes) {
+  if (bytes == 0) return;
+  reply_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  core_.reply_memory.release(bytes);
+}
+
+void Connection::drop_reply(Reply* reply) {
+  if (reply == nullptr) return;
+  reply_release(reply->size);
+  reply_destroy(reply, *core_.arena);
 }
 
 void Connection::deliver(std::shared_ptr<Connection> connection, uint64_t sequence, Reply* reply) {
@@ -280,7 +373,7 @@ void Connection::deliver(std::shared_ptr<Connection> connection, uint64_t sequen
 }
 
 void Connection::on_reply(uint64_t sequence, Reply* reply) {
-  if (closed_) return reply_destroy(reply, *core_.arena);
+  if (closed_) return drop_reply(reply);
   for (auto it = running_.begin(); it != running_.end(); ++it) {
     if (it->sequence == sequence) {
       running_.erase(it);
@@ -293,17 +386,33 @@ void Connection::on_reply(uint64_t sequence, Reply* reply) {
 }
 
 void Connection::local_reply(uint64_t sequence, std::string_view bytes) {
-  place_reply(sequence, reply_from_bytes(*core_.arena, bytes));
+  Reply* reply = reply_from_bytes(*core_.arena, bytes);
+  reply_account(reply->size);
+  place_reply(sequence, reply);
 }
 
 void Connection::place_reply(uint64_t sequence, Reply* reply) {
   pending_[sequence - write_sequence_] = reply;
   unsent_bytes_ += reply->size;
+  if (sequence == in_order_) {
+    while (in_order_ < next_sequence_ && pending_[in_order_ - write_sequence_] != nullptr) {
+      ++in_order_;
+    }
+  }
   flush_writes();
 }
 
+// Called whenever in_order_, write_sequence_ or writing_ change (flush_writes, on_written).
+void Connection::update_open_sequence() {
+  const bool all_written = write_sequence_ == in_order_ && !writing_;
+  const uint64_t open = all_written ? in_order_ : UINT64_MAX;
+  if (open_sequence_.exchange(open, std::memory_order_acq_rel) != open && all_written) {
+    resubmit_deferred();  // a deferred request may be the open one now
+  }
+}
+
 void Connection::flush_writes() {
-  if (writing_ || closed_) return;
+  if (writing_ || closed_) return;  // on_written flushes again
   size_t bytes = 0;
   while (!pending_.empty() && pending_.front() != nullptr && batch_.size() < kMaxBatchReplies &&
          bytes < kMaxBatchBytes) {
@@ -314,8 +423,9 @@ void Connection::flush_writes() {
     batch_buffers_.emplace_back(reply->data(), reply->size);
     bytes += reply->size;
   }
-  if (batch_.empty()) return;
+  if (batch_.empty()) return update_open_sequence();
   writing_ = true;
+  update_open_sequence();
   asio::async_write(
       socket_, batch_buffers_,
       [self = shared_from_this()](const std::error_code& ec, size_t) { self->on_written(ec); });
@@ -325,7 +435,7 @@ void Connection::on_written(const std::error_code& ec) {
   writing_ = false;
   for (Reply* reply : batch_) {
     unsent_bytes_ -= reply->size;
-    reply_destroy(reply, *core_.arena);  // usually allocated by a worker: a cross-thread free
+    drop_reply(reply);  // usually allocated by a worker: a cross-thread free
   }
   batch_.clear();
   batch_buffers_.clear();
@@ -334,6 +444,7 @@ void Connection::on_written(const std::error_code& ec) {
   last_activity_ = std::chrono::steady_clock::now();
   if (close_after_ && write_sequence_ > *close_after_) return close_gracefully();
   flush_writes();
+  resubmit_deferred();
   pump();
 }
 

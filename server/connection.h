@@ -4,8 +4,10 @@
 
 #include <array>
 #include <asio.hpp>
+#include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_set>
@@ -15,6 +17,7 @@
 #include "footprint.h"
 #include "request.h"
 #include "resp_parser.h"
+#include "resp_writer.h"
 #include "server_core.h"
 #include "session.h"
 
@@ -30,6 +33,11 @@ struct IoThread {
   std::thread thread;
 };
 
+// Reply memory: every reply's bytes are reserved (by the worker, before it builds the larger
+// ones) from the connection's budget and the server's (ReplyMemory), and released once written or
+// dropped. Replies must fit in --max-output-bytes together, except the next one in order once
+// every earlier reply has been written (within the server's room), so any allowed reply is built
+// and a connection always makes progress once its client reads.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::ip::tcp::socket socket, IoThread& home, ServerCore& core);
@@ -42,6 +50,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static void deliver(std::shared_ptr<Connection> connection, uint64_t sequence, Reply* reply);
   // Any thread: this connection's registry entry (null before start()).
   const ClientEntry* client() const { return client_.get(); }
+  // Any thread (a worker): the request's reply had no room; run it again once replies drain.
+  static void defer(std::shared_ptr<Connection> connection, Request* request);
+
+  // Called by workers: room for the reply of request `sequence`; and the adjustments once a
+  // reply's real size is known.
+  bool try_reserve(uint64_t sequence, size_t bytes);
+  void reply_account(size_t bytes);
+  void reply_release(size_t bytes);
 
   // Shutdown: stop reading; close once every request already read has been answered.
   void begin_drain();
@@ -60,6 +76,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch(Request* request);
   void run_here(Request* request, uint64_t sequence);
   void submit_waiting();
+  void resubmit_deferred();
+  void wait_for_reply_memory();
+  void update_open_sequence();
+  void on_deferred(Request* request);
+  std::function<void()> on_queue_room();
+  void drop_reply(Reply* reply);  // releases its bytes and frees it
   void place_reply(uint64_t sequence, Reply* reply);
   void local_reply(uint64_t sequence, std::string_view bytes);
   void on_reply(uint64_t sequence, Reply* reply);
@@ -107,7 +129,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<Reply*> pending_;   // replies for [write_sequence_, next_sequence_); null = not ready
   std::vector<Reply*> batch_;    // replies being written
   std::vector<asio::const_buffer> batch_buffers_;
-  size_t unsent_bytes_ = 0;  // ready or being written
+  size_t unsent_bytes_ = 0;             // ready or being written
+  std::atomic<size_t> reply_bytes_{0};  // reserved: being built, ready or being written
+  uint64_t in_order_ = 0;               // first sequence whose reply is not here yet
+  // in_order_ once every earlier reply is written, else none: its reply may pass the budget.
+  std::atomic<uint64_t> open_sequence_{0};
+  // Requests whose reply had no room, still in running_ (their footprint holds), by sequence;
+  // they go back to a worker as replies are written (or they become first in order).
+  std::deque<Request*> deferred_;
+  bool waiting_for_memory_ = false;  // woken by ReplyMemory
   std::chrono::steady_clock::time_point last_activity_;
   asio::steady_timer linger_timer_;
 };

@@ -90,7 +90,17 @@ int main(int argc, char** argv) {
                  "Requests in flight per connection before its reading pauses")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   app.add_option("--max-output-bytes", config.max_output_bytes,
-                 "Unsent reply bytes per connection before its reading pauses");
+                 "Reply bytes per connection (unsent, or being built) before its reading and "
+                 "its further replies pause; one reply may be larger")
+      ->check(CLI::Range(size_t{64}, size_t{1} << 40));
+  app.add_option("--max-reply-bytes", config.max_reply_bytes,
+                 "Largest reply; a larger one is refused with -ERR before it is built (0: 16 x "
+                 "--max-output-bytes)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 32));
+  app.add_option("--max-total-output-bytes", config.max_total_output_bytes,
+                 "Reply bytes unsent or being built, all connections together, before replies "
+                 "pause (one reply may be larger)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40));
   app.add_option("--idle-timeout", config.idle_timeout_s,
                  "Seconds without progress before a client is closed (0: never)");
   app.add_option("--shutdown-timeout", config.shutdown_timeout_s,

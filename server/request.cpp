@@ -32,6 +32,18 @@ char* request_add_arg(Request& request, Arena& arena, size_t size) {
   return buffer;
 }
 
+char* request_grow_arg(Request& request, Arena& arena, size_t filled, size_t size) {
+  Arg& arg = request.argv[request.argc - 1];
+  auto* block = static_cast<char*>(arena.allocate(kArgHeadroom + size + 1));
+  char* buffer = block + kArgHeadroom;
+  std::memcpy(buffer, arg.data, filled);
+  buffer[size] = '\0';
+  arena.deallocate(arg.data - kArgHeadroom, kArgHeadroom + arg.size + 1, request.owner_tag);
+  request.bytes += size - arg.size;
+  arg = Arg{buffer, size};
+  return buffer;
+}
+
 OwnedBytes request_take_arg(Request& request, size_t i, Arena& arena) {
   Arg& arg = request.argv[i];
   ArenaBytes bytes;

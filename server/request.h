@@ -37,6 +37,7 @@ struct Request {
   uint32_t owner_tag = 0;  // thread that allocated the request and its buffers
   uint8_t protocol = 2;    // RESP version of the reply: the connection's when it was read
   size_t bytes = 0;        // arena bytes held, for accounting
+  size_t reply_bytes = 0;  // the reply's size, when it had no room and the request was deferred
 
   std::string_view arg(size_t i) const { return argv[i].view(); }
 };
@@ -44,6 +45,9 @@ struct Request {
 Request* request_create(Arena& arena);
 // Appends an argument of size bytes and returns its (uninitialised) buffer.
 char* request_add_arg(Request& request, Arena& arena, size_t size);
+// Replaces the last argument's buffer by one of `size` bytes holding its first `filled` bytes
+// (the parser grows a bulk string's buffer as its bytes arrive) and returns it.
+char* request_grow_arg(Request& request, Arena& arena, size_t filled, size_t size);
 // Moves argument i's buffer out of the request (it becomes empty); the headroom comes along.
 OwnedBytes request_take_arg(Request& request, size_t i, Arena& arena);
 // Frees the request and its buffers (possibly from another thread than the one that built it).

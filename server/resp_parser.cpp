@@ -87,6 +87,8 @@ RespParser::Result RespParser::parse(const char* data, size_t size, size_t* cons
   };
   // Header lines are short: a count or a length of at most 20 digits.
   constexpr size_t kMaxHeaderLine = 32;
+  // Bulk strings up to this size get their whole buffer at once.
+  constexpr size_t kFirstBulkBuffer = 16 * 1024;
 
   while (p < end) {
     switch (state_) {
@@ -159,18 +161,24 @@ RespParser::Result RespParser::parse(const char* data, size_t size, size_t* cons
           return done(fail("Protocol error: request exceeds max-request-bytes"));
         }
         frame_bytes_ += static_cast<size_t>(length) + 2;
-        bulk_ = request_add_arg(*request_, arena_, static_cast<size_t>(length));
-        bulk_remaining_ = static_cast<size_t>(length);
+        bulk_length_ = static_cast<size_t>(length);
+        bulk_filled_ = 0;
+        bulk_capacity_ = std::min(bulk_length_, kFirstBulkBuffer);
+        bulk_ = request_add_arg(*request_, arena_, bulk_capacity_);
         state_ = State::kBulkData;
         break;
       }
       case State::kBulkData: {
-        size_t n = std::min(bulk_remaining_, static_cast<size_t>(end - p));
-        std::memcpy(bulk_, p, n);
-        bulk_ += n;
-        bulk_remaining_ -= n;
+        size_t n = std::min(bulk_length_ - bulk_filled_, static_cast<size_t>(end - p));
+        if (bulk_filled_ + n > bulk_capacity_) {
+          size_t grown = std::min(bulk_length_, std::max(bulk_capacity_ * 2, bulk_filled_ + n));
+          bulk_ = request_grow_arg(*request_, arena_, bulk_filled_, grown);
+          bulk_capacity_ = grown;
+        }
+        std::memcpy(bulk_ + bulk_filled_, p, n);
+        bulk_filled_ += n;
         p += n;
-        if (bulk_remaining_ == 0) state_ = State::kBulkCr;
+        if (bulk_filled_ == bulk_length_) state_ = State::kBulkCr;
         break;
       }
       case State::kBulkCr:

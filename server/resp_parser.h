@@ -58,9 +58,13 @@ class RespParser {
   Request* request_ = nullptr;
   Request* done_ = nullptr;
   int64_t args_expected_ = 0;
-  char* bulk_ = nullptr;       // buffer of the bulk string being filled
-  size_t bulk_remaining_ = 0;  // bytes still to copy into bulk_
-  size_t frame_bytes_ = 0;     // bytes consumed by the current frame
+  // The bulk string being filled. Its buffer grows (geometrically) as its bytes arrive, not from
+  // the declared length, so declaring a large bulk costs nothing until it is sent.
+  char* bulk_ = nullptr;
+  size_t bulk_length_ = 0;    // declared
+  size_t bulk_filled_ = 0;    // copied so far
+  size_t bulk_capacity_ = 0;  // of bulk_
+  size_t frame_bytes_ = 0;    // bytes consumed by the current frame
   std::string error_;
 };
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <string>
 
 namespace hakmem::server {
 
@@ -35,9 +36,41 @@ void RespWriter::clear() {
   if (reply_) reply_->size = 0;
 }
 
+size_t resp_header_size(size_t value) {
+  size_t digits = 1;
+  for (size_t n = value; n >= 10; n /= 10) ++digits;
+  return 1 + digits + 2;
+}
+
+size_t bulk_reply_size(size_t size) {
+  return resp_header_size(size) + size + 2;
+}
+
+bool RespWriter::reserve_reply(size_t bytes) {
+  if (bytes > max_reply_bytes_ || bytes > std::numeric_limits<uint32_t>::max()) {
+    clear();
+    std::string message = "ERR reply of " + std::to_string(bytes) +
+                          " bytes would exceed max-reply-bytes (" +
+                          std::to_string(max_reply_bytes_) + ")";
+    error(message);
+    return false;
+  }
+  if (budget_ != nullptr && bytes > reserved_) {
+    if (!budget_->try_reserve(bytes - reserved_)) {
+      deferred_ = true;
+      wanted_ = bytes;
+      return false;
+    }
+    reserved_ = bytes;
+  }
+  reserve(bytes > size() ? bytes - size() : 0);
+  return true;
+}
+
 void RespWriter::reserve(size_t extra) {
   size_t needed = static_cast<size_t>(reply_->size) + extra;
   if (needed <= reply_->capacity) return;
+  if (needed > max_reply_bytes_) throw ReplyTooLarge(max_reply_bytes_);
   if (needed > std::numeric_limits<uint32_t>::max()) throw std::bad_alloc();
   size_t capacity = reply_->capacity * 2;
   if (capacity < needed) capacity = needed;
@@ -86,7 +119,7 @@ void RespWriter::integer(int64_t value) {
 }
 
 void RespWriter::bulk(std::string_view bytes) {
-  reserve(bytes.size() + 16);
+  reserve(bulk_reply_size(bytes.size()));  // exactly: a reserved reply is never reallocated
   append_header('$', static_cast<int64_t>(bytes.size()));
   append(bytes);
   append("\r\n");

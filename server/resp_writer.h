@@ -3,12 +3,33 @@
 // and get RESP3 types on a RESP3 connection and their RESP2 spelling otherwise.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "request.h"
 
 namespace hakmem::server {
+
+// Where a reply's bytes are accounted before it is built (the connection: reply memory is bounded
+// per connection and per server). try_reserve is called from a worker.
+class ReplyBudget {
+ public:
+  virtual ~ReplyBudget() = default;
+  // False: no room now; the request is run again once replies have drained.
+  virtual bool try_reserve(size_t bytes) = 0;
+};
+
+// Thrown when a reply grows past max_reply_bytes without having said its size first (commands
+// whose reply size is not computed up front): the worker answers -ERR instead.
+class ReplyTooLarge : public std::runtime_error {
+ public:
+  explicit ReplyTooLarge(size_t limit)
+      : std::runtime_error("ERR reply would exceed max-reply-bytes (" + std::to_string(limit) +
+                           ")") {}
+};
 
 class RespWriter {
  public:
@@ -38,6 +59,17 @@ class RespWriter {
   // 2 or 3; RESP2 unless set.
   void set_protocol(int version) { resp3_ = version == 3; }
   bool resp3() const { return resp3_; }
+  // Commands whose reply can be large say its (whole) size before writing it. False when the
+  // command must stop writing: the reply would pass max_reply_bytes (an error is written instead)
+  // or the budget has no room (deferred()). Without a budget only the size limit applies.
+  bool reserve_reply(size_t bytes);
+  void set_budget(ReplyBudget* budget, size_t max_reply_bytes) {
+    budget_ = budget;
+    max_reply_bytes_ = max_reply_bytes;
+  }
+  bool deferred() const { return deferred_; }
+  size_t reserved() const { return reserved_; }  // bytes reserve_reply took from the budget
+  size_t wanted() const { return wanted_; }      // the size asked for when it was deferred
 
   // Hands the finished reply over; the writer is empty afterwards.
   Reply* finish();
@@ -53,6 +85,15 @@ class RespWriter {
   Arena& arena_;
   Reply* reply_ = nullptr;
   bool resp3_ = false;
+  ReplyBudget* budget_ = nullptr;
+  size_t max_reply_bytes_ = SIZE_MAX;
+  size_t reserved_ = 0;
+  size_t wanted_ = 0;
+  bool deferred_ = false;
 };
+
+// Bytes of "$<size>\r\n" (or '*', ':'), and of the whole bulk string reply holding `size` bytes.
+size_t resp_header_size(size_t value);
+size_t bulk_reply_size(size_t size);
 
 }  // namespace hakmem::server

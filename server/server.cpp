@@ -5,6 +5,7 @@
 
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "connection.h"
@@ -71,6 +72,12 @@ void Server::start() {
   if (config.workers == 0) throw StartupError("--workers must be at least 1");
   if (config.max_pipeline == 0) throw StartupError("--max-pipeline must be at least 1");
   if (config.max_request_bytes < 16) throw StartupError("--max-request-bytes is too small");
+  if (config.max_reply_bytes == 0) config.max_reply_bytes = 16 * config.max_output_bytes;
+  if (config.max_reply_bytes < 64) throw StartupError("--max-reply-bytes is too small");
+  // Replies built out of order get half the server's room; one in order must always fit.
+  if (config.max_total_output_bytes < 2 * config.max_reply_bytes) {
+    throw StartupError("--max-total-output-bytes must be at least twice --max-reply-bytes");
+  }
   if (config.arena.empty()) config.arena = default_arena_name();
   try {
     ArenaOptions arena_options;

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "config.h"
 #include "introspection.h"
+#include "reply_memory.h"
 #include "runtime_config.h"
 #include "slowlog.h"
 #include "stats.h"
@@ -20,10 +21,12 @@
 namespace hakmem::server {
 
 struct ServerCore {
-  explicit ServerCore(ServerConfig c) : config(std::move(c)), limits(config) {}
+  explicit ServerCore(ServerConfig c)
+      : config(std::move(c)), limits(config), reply_memory(config.max_total_output_bytes) {}
 
   ServerConfig config;  // as started; what CONFIG SET changes lives in limits
   RuntimeLimits limits;
+  ReplyMemory reply_memory;
   ClientRegistry clients;
   Slowlog slowlog;
   std::unique_ptr<RuntimeConfig> runtime_config;

@@ -1,5 +1,7 @@
 #include "worker_pool.h"
 
+#include <optional>
+
 #include "connection.h"
 #include "server_core.h"
 
@@ -70,21 +72,51 @@ void WorkerPool::run() {
 
 namespace hakmem::server {
 
+// A reply that has no room in the connection's or the server's reply budget is not built: the
+// request goes back to its connection, which runs it again once its replies have drained.
 void worker_step(ServerCore& core, Job& job) {
   Arena& arena = *core.arena;
   Request* request = job.request;
+  struct RequestBudget final : ReplyBudget {
+    Connection* connection;
+    uint64_t sequence;
+    bool try_reserve(size_t bytes) override { return connection->try_reserve(sequence, bytes); }
+  };
+  RequestBudget budget;
+  budget.connection = job.connection.get();
+  budget.sequence = request->sequence;
   Reply* reply = nullptr;
   const uint64_t started_ns = monotonic_ns();
+  std::optional<RespWriter> out;
   try {
-    RespWriter out(arena);
-    out.set_protocol(request->protocol);
-    core.executor->execute(*request, out);
-    reply = out.finish();
+    out.emplace(arena);
+    out->set_protocol(request->protocol);
+    out->set_budget(budget.connection ? &budget : nullptr, core.config.max_reply_bytes);
+    core.executor->execute(*request, *out);
+    if (out->deferred()) {
+      request->reply_bytes = out->wanted();
+      budget.connection->reply_release(out->reserved());
+      out.reset();
+      Connection::defer(std::move(job.connection), request);
+      return;
+    }
+    reply = out->finish();
+  } catch (const ReplyTooLarge& e) {
+    reply = reply_from_bytes(arena, std::string("-") + e.what() + "\r\n");
   } catch (const std::bad_alloc&) {
     reply = reply_from_bytes(arena, "-ERR out of memory\r\n");
   } catch (const std::exception& e) {
     // A bug, not bad input: answer it rather than take the whole server down.
     reply = reply_from_bytes(arena, std::string("-ERR internal error: ") + e.what() + "\r\n");
+  }
+  // The budget holds exactly the reply's bytes from here until it is written.
+  const size_t reserved = out ? out->reserved() : 0;
+  out.reset();
+  if (budget.connection && reply->size > reserved) {
+    budget.connection->reply_account(reply->size - reserved);
+  }
+  if (budget.connection && reply->size < reserved) {
+    budget.connection->reply_release(reserved - reply->size);
   }
   const uint64_t done_ns = monotonic_ns();
   core.latency.record(done_ns - request->enqueued_ns);

@@ -57,6 +57,57 @@ TEST_F(ExecutorTest, RepliesAreRespEncoded) {
   EXPECT_EQ(counters_.total(), 8u);
 }
 
+// Counts what the executor reserves; refuses once `room` is used up.
+class CountingBudget : public ReplyBudget {
+ public:
+  explicit CountingBudget(size_t room) : room_(room) {}
+  bool try_reserve(size_t bytes) override {
+    if (bytes > room_) return false;
+    room_ -= bytes;
+    reserved += bytes;
+    return true;
+  }
+  size_t reserved = 0;
+
+ private:
+  size_t room_;
+};
+
+TEST_F(ExecutorTest, RepliesPastMaxReplyBytesAreRefusedBeforeTheyAreBuilt) {
+  const std::string value(1000, 'v');
+  run({"SET", "big", value});
+  auto run_limited = [&](std::vector<std::string> args, ReplyBudget* budget, bool* deferred) {
+    Request* r = make(std::move(args));
+    RespWriter out(*arena_);
+    out.set_budget(budget, 4000);
+    executor_.execute(*r, out);
+    request_destroy(r, *arena_);
+    *deferred = out.deferred();
+    Reply* reply = out.finish();
+    std::string bytes(reply->data(), reply->size);
+    reply_destroy(reply, *arena_);
+    return bytes;
+  };
+  bool deferred = false;
+  CountingBudget budget(1 << 20);
+  EXPECT_EQ(run_limited({"MGET", "big", "big", "big"}, &budget, &deferred).size(), 4u + 3 * 1009);
+  EXPECT_EQ(budget.reserved, 4u + 3 * 1009);  // exactly the reply, reserved once
+  const std::string refused = "-ERR reply of 5049 bytes would exceed max-reply-bytes (4000)\r\n";
+  EXPECT_EQ(run_limited({"MGET", "big", "big", "big", "big", "big"}, &budget, &deferred), refused);
+  EXPECT_EQ(budget.reserved, 4u + 3 * 1009);  // nothing taken for the refused one
+  EXPECT_NE(run_limited({"ECHO", std::string(5000, 'e')}, &budget, &deferred).find("-ERR reply"),
+            std::string::npos);
+
+  // No room in the budget: nothing is written and the request is to be run again.
+  CountingBudget full(10);
+  EXPECT_EQ(run_limited({"GET", "big"}, &full, &deferred), "");
+  EXPECT_TRUE(deferred);
+  EXPECT_EQ(run_limited({"PING"}, &full, &deferred), "+PONG\r\n");  // small: never deferred
+  EXPECT_FALSE(deferred);
+  EXPECT_EQ(run_limited({"SET", "big", "new", "GET"}, nullptr, &deferred),
+            "$1000\r\n" + value + "\r\n");
+}
+
 TEST_F(ExecutorTest, ExpiredKeysAreRemovedFromTheStoreWhenRead) {
   EXPECT_EQ(run({"SET", "gone", "v", "PX", "1"}), "+OK\r\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
