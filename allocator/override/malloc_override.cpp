@@ -106,6 +106,12 @@ HAK_EXPORT size_t malloc_usable_size(void* p) noexcept {
   return hak_usable_size(p);
 }
 
+// Removed from glibc's API in 2.26 but still exported (as a compatibility symbol) for old
+// binaries: it must not reach glibc's free with a hakmem pointer.
+HAK_EXPORT void cfree(void* p) noexcept {
+  hak_free(p);
+}
+
 // C23: the size and alignment are hints; hakmem finds both from the pointer.
 HAK_EXPORT void free_sized(void* p, size_t) noexcept {
   hak_free(p);

@@ -102,6 +102,12 @@ def scenario_edge_cases(r):
     expect_served(stats, mallocs=100)
 
 
+def scenario_malloc_surface(r):
+    out, _, stats = r.run([r.bin("override_malloc_surface")])
+    expect("malloc surface: all checks passed" in out, out)
+    expect_served(stats, mallocs=10000)
+
+
 def scenario_new_delete(r):
     out, _, stats = r.run([r.bin("override_new_delete_forms")])
     expect("operator new/delete: all checks passed" in out, out)
@@ -283,11 +289,13 @@ def scenario_exports(r):
                 "_ZdlPvm", "_ZdaPvm", "_ZdlPvSt11align_val_t", "_ZdaPvSt11align_val_t",
                 "_ZdlPvSt11align_val_tRKSt9nothrow_t", "_ZdaPvSt11align_val_tRKSt9nothrow_t",
                 "_ZdlPvmSt11align_val_t", "_ZdaPvmSt11align_val_t",
+                "cfree", "mallinfo", "mallinfo2", "malloc_trim", "malloc_stats", "malloc_info",
                 "hak_malloc", "hak_free", "hak_counters_get", "hak_counters_json"}
     expect(required <= exported, "missing exports: %s" % sorted(required - exported))
     allowed = re.compile(r"(malloc|free|calloc|realloc|reallocarray|posix_memalign|"
                          r"aligned_alloc|memalign|valloc|pvalloc|malloc_usable_size|"
-                         r"free_sized|free_aligned_sized|__libc_\w+|_Z(nw|na|dl|da)\w+|hak_\w+)")
+                         r"free_sized|free_aligned_sized|cfree|mallinfo2?|malloc_trim|"
+                         r"malloc_stats|malloc_info|__libc_\w+|_Z(nw|na|dl|da)\w+|hak_\w+)")
     extra = sorted(w for w in exported if not allowed.fullmatch(w))
     expect(not extra, "unexpected exports: %s" % extra)
     local = subprocess.run(["nm", r.lib], capture_output=True, check=True, text=True).stdout
