@@ -10,6 +10,7 @@ HAKMEM_PACKAGES=(
   prometheus  # promtool checks the metrics scrape (tests/server/metrics_scrape_test.py)
   nutcracker
   redis-tools redis-server python3 python3-redis python3-grpcio gnuplot-nox help2man
+  clang-14 libclang-rt-14-dev
 )
 
 hakmem_install_deps() {

@@ -10,7 +10,7 @@
 
 namespace hakmem::admin {
 
-namespace v1 = ::hakmem::admin::v1;
+// v1 is this namespace's own hakmem::admin::v1 (an alias to it is an error with clang).
 
 // Clients send the token as "authorization: Bearer <token>".
 inline constexpr char kTokenMetadataKey[] = "authorization";

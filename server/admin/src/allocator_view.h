@@ -8,7 +8,7 @@
 
 namespace hakmem::admin {
 
-namespace v1 = ::hakmem::admin::v1;
+// v1 is this namespace's own hakmem::admin::v1 (an alias to it is an error with clang).
 
 v1::Route to_proto(hak_route route);
 // False for ROUTE_UNSPECIFIED and values this build does not know.
