@@ -181,6 +181,19 @@ int parse_command_line(int argc, char** argv, Options* out) {
                                     "replaces --duration");
   app.add_option("--admin-token", o.admin_token, "Bearer token for the admin RPC")
       ->envname("HAKMEM_ADMIN_TOKEN");
+  auto* user = app.add_option("--user", engine.user,
+                              "User for AUTH user password (needs --password) [default: none: "
+                              "AUTH password]");
+  auto* password =
+      app.add_option("--password", engine.password,
+                     "AUTH with this on every connection before the run; refused: exit 1 "
+                     "[default: no AUTH]")
+          ->envname("HAKMEM_LOAD_PASSWORD");
+  app.add_option("--runs", o.report.runs,
+                 "Repeat the whole run (connect, preload, warmup, measure) this many times and "
+                 "summarize across them (median, min-max)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   app.add_flag("--quiet,-q", o.quiet, "No progress line each second");
 
   // One line (and the usage line), not the whole help: the error stays visible.
@@ -207,6 +220,10 @@ int parse_command_line(int argc, char** argv, Options* out) {
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what());
   }
+
+  if (user->count() > 0 && password->count() == 0) return usage_error("--user needs --password");
+  if (password->count() > 0 && engine.password.empty())
+    return usage_error("--password: an empty password");
 
   hw::WorkloadKind kind;
   if (!hw::parse_workload(workload, &kind)) {

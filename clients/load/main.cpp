@@ -1,7 +1,9 @@
 // hakmem-load: drives a RESP server with a workload and reports throughput and latency.
-// Exit status: 0 ok, 1 server unreachable / connections lost / route switch failed, 2 usage,
+// Exit status: 0 ok, 1 server unreachable or AUTH refused / connections lost / route switch
+// failed, 2 usage,
 // 3 open loop below 95% of its --rate (unless --allow-rate-miss), 130 interrupted
 // (SIGINT/SIGTERM; the partial results are still reported).
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include "nlohmann/json.hpp"
 #include "report.hpp"
 #include "runner.hpp"
+#include "runs.hpp"
 
 namespace hl = hakmem::load;
 
@@ -56,21 +59,37 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_interrupt);
   run.interrupt = &g_interrupted;
 
-  const hl::RunResult result = hl::run_load(run);
-  if (!result.connect_error.empty()) {
-    if (run.engine.servers.empty()) {
-      std::cerr << "hakmem-load: cannot connect to " << run.engine.host << ":" << run.engine.port
-                << ": " << result.connect_error << "\n";
-    } else {  // the error names the server
-      std::cerr << "hakmem-load: cannot connect to " << result.connect_error << "\n";
+  // --runs: each repetition is a whole run; one that fails, is interrupted or cannot connect
+  // ends the series.
+  const int runs = options.report.runs;
+  std::vector<hl::RunResult> results;
+  for (int i = 0; i < runs; ++i) {
+    if (runs > 1 && !options.quiet) std::cerr << fmt::format("run {} of {}\n", i + 1, runs);
+    hl::RunResult r = hl::run_load(run);
+    if (!r.connect_error.empty()) {
+      if (run.engine.servers.empty()) {
+        std::cerr << "hakmem-load: cannot connect to " << run.engine.host << ":" << run.engine.port
+                  << ": " << r.connect_error << "\n";
+      } else {  // the error names the server
+        std::cerr << "hakmem-load: cannot connect to " << r.connect_error << "\n";
+      }
+      if (results.empty()) return 1;
+      break;  // what the earlier runs measured is still reported
     }
-    return 1;
+    if (runs > 1) std::cout << fmt::format("run {} of {}:\n", i + 1, runs);
+    if (r.started) hl::print_summary(std::cout, r);
+    results.push_back(std::move(r));
+    const hl::RunResult& last = results.back();
+    if (!last.failure.empty() || last.interrupted || g_interrupted.load()) break;
   }
-  if (result.started) hl::print_summary(std::cout, result);
-  bool ok = true;
+  if (runs > 1) hl::print_runs_summary(std::cout, hl::summarize_runs(results));
+  const hl::RunResult& result = results.back();
+  const bool connect_lost = static_cast<int>(results.size()) < runs && result.failure.empty() &&
+                            !result.interrupted && !g_interrupted.load();
+  bool ok = !connect_lost;
   if (!options.json_file.empty()) {
     ok &= write_file(options.json_file, "JSON", [&](std::ostream& out) {
-      out << hl::report_json(options.report, result).dump(2) << "\n";
+      out << hl::report_json(options.report, results).dump(2) << "\n";
     });
   }
   if (!options.hgrm_file.empty()) {
@@ -81,13 +100,16 @@ int main(int argc, char** argv) {
     std::cerr << "hakmem-load: " << result.failure << "\n";
     return 1;
   }
-  if (result.interrupted) return 130;
+  if (result.interrupted || g_interrupted.load()) return 130;
   if (!ok) return 1;
-  if (result.rate_missed && !run.allow_rate_miss) {
+  const auto missed = std::find_if(results.begin(), results.end(),
+                                   [](const hl::RunResult& r) { return r.rate_missed; });
+  if (missed != results.end() && !run.allow_rate_miss) {
+    const hl::RunResult& m = *missed;
     std::cerr << fmt::format(
         "hakmem-load: target rate missed: {:.0f} of {:.0f} requests/s answered ({:.1f}%); "
         "--allow-rate-miss accepts that\n",
-        result.achieved_rate, result.target_rate, 100 * result.achieved_rate / result.target_rate);
+        m.achieved_rate, m.target_rate, 100 * m.achieved_rate / m.target_rate);
     return 3;
   }
   return 0;

@@ -5,6 +5,7 @@
 
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
+#include "runs.hpp"
 
 namespace hakmem::load {
 
@@ -52,9 +53,16 @@ json stats_json(const Stats& stats, double duration_s) {
         {"latency_us", latency_json(cs.latency)},
     };
   }
+  auto kb_per_sec = [&](uint64_t bytes) {
+    return duration_s > 0 ? static_cast<double>(bytes) / 1024 / duration_s : 0.0;
+  };
   return {
       {"duration_s", duration_s},
       {"ops", stats.ops},
+      {"bytes_sent", stats.bytes_sent},
+      {"bytes_received", stats.bytes_received},
+      {"kb_sent_per_sec", kb_per_sec(stats.bytes_sent)},
+      {"kb_received_per_sec", kb_per_sec(stats.bytes_received)},
       {"ops_per_sec", duration_s > 0 ? static_cast<double>(stats.ops) / duration_s : 0.0},
       {"ops_by_type", by_type},
       {"misses", stats.misses},
@@ -73,7 +81,7 @@ const char* run_status(const RunResult& r, bool allow_rate_miss) {
   return "ok";
 }
 
-json report_json(const ReportConfig& c, const RunResult& r) {
+static json config_json(const ReportConfig& c) {
   const auto& e = c.run.engine;
   json doc;
   doc["schema"] = kJsonSchema;
@@ -96,11 +104,20 @@ json report_json(const ReportConfig& c, const RunResult& r) {
       {"value_size", c.value_size},
       {"load", c.run.preload},
       {"admin", c.admin},
+      {"runs", c.runs},
+      {"user", e.user},
+      {"auth", !e.password.empty()},
   };
   json servers = json::array();
   for (const auto& s : e.servers) servers.push_back(s.name());
   doc["config"]["servers"] = servers;  // [] without --servers
   doc["config"]["sharding"] = e.servers.empty() ? "" : "ketama-md5";
+  return doc;
+}
+
+// What one run measured: every top-level field but schema and config.
+static json run_json(const ReportConfig& c, const RunResult& r) {
+  json doc;
   doc["preload"] = {
       {"records", r.preload_records},
       {"duration_s", r.preload_s},
@@ -154,6 +171,29 @@ json report_json(const ReportConfig& c, const RunResult& r) {
   return doc;
 }
 
+json report_json(const ReportConfig& c, const RunResult& r) {
+  return report_json(c, std::vector<RunResult>{r});
+}
+
+json report_json(const ReportConfig& c, const std::vector<RunResult>& runs) {
+  json doc = config_json(c);
+  if (runs.empty()) return doc;
+  // The top level is the last run's (with one run: the run), so one-run readers need nothing new.
+  doc.update(run_json(c, runs.back()));
+  json each = json::array();
+  std::string status = "ok";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    json r = run_json(c, runs[i]);
+    r["index"] = i;
+    if (status == "ok") status = r["status"];
+    each.push_back(std::move(r));
+  }
+  doc["runs"] = std::move(each);
+  doc["across_runs"] = runs_summary_json(summarize_runs(runs));
+  doc["status"] = status;  // the first run's that was not ok
+  return doc;
+}
+
 static void print_stats(std::ostream& out, const Stats& s, double duration_s,
                         const std::string& indent) {
   const double rate = duration_s > 0 ? static_cast<double>(s.ops) / duration_s : 0;
@@ -161,6 +201,11 @@ static void print_stats(std::ostream& out, const Stats& s, double duration_s,
                      duration_s, rate, s.misses, s.error_count());
   for (const auto& [kind, count] : s.errors)
     out << fmt::format("{}  error {}: {}\n", indent, kind, count);
+  auto kb_per_sec = [&](uint64_t bytes) {
+    return duration_s > 0 ? static_cast<double>(bytes) / 1024 / duration_s : 0.0;
+  };
+  out << fmt::format("{}throughput: {:.1f} KB/s sent, {:.1f} KB/s received (KB = 1024 bytes)\n",
+                     indent, kb_per_sec(s.bytes_sent), kb_per_sec(s.bytes_received));
   auto line = [&](std::string_view name, const Histogram& h) {
     auto ms = [](uint64_t ns) { return static_cast<double>(ns) / 1e6; };
     out << fmt::format(

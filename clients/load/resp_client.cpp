@@ -63,6 +63,9 @@ struct Pending {
   bool recorded;           // counts toward the results (not warmup)
   bool rmw_write = false;  // the SET half of a read-modify-write
   bool preload = false;
+  bool auth = false;           // the AUTH of the handshake
+  uint64_t request_bytes = 0;  // on the wire, both halves of a read-modify-write
+  uint64_t reply_bytes = 0;    // of the read half's reply, for a read-modify-write
 };
 
 // One socket to one server, with its own request order: replies come back in the order the
@@ -73,10 +76,12 @@ struct Link {
   size_t server;
   tcp::socket socket;
   bool writing = false;
+  bool auth_pending = false;  // AUTH sent, not answered yet
   std::deque<Pending> in_flight;
   std::string write_buf, out_buf;
   std::vector<char> read_buf;
   std::string pending;
+  std::string name;  // host:port
 };
 
 // A client connection: one Link per server (one without --servers). Its pipeline depth counts
@@ -107,22 +112,12 @@ class Connection {
       asio::async_connect(link->socket, endpoints[link->server],
                           [this, link, name = names[link->server].name()](
                               const asio::error_code& ec, const tcp::endpoint&) {
-                            if (ec) {
-                              std::lock_guard lock(shared_.error_mu);
-                              if (shared_.connect_error.empty()) {
-                                shared_.connect_error = shared_.config.servers.empty()
-                                                            ? ec.message()
-                                                            : name + ": " + ec.message();
-                              }
-                            } else {
-                              link->socket.set_option(tcp::no_delay(true));
-                              read(*link);
-                              if (++connected_ == links_.size()) {
-                                shared_.live.fetch_add(1);
-                                alive_ = true;
-                              }
-                            }
-                            shared_.connect_pending.fetch_sub(1);
+                            link->name = name;
+                            if (ec) return connect_failed(*link, ec.message());
+                            link->socket.set_option(tcp::no_delay(true));
+                            read(*link);
+                            if (!shared_.config.password.empty()) return send_auth(*link);
+                            link_ready();
                           });
     }
   }
@@ -153,6 +148,57 @@ class Connection {
   }
 
  private:
+  // One link's handshake is over (connect_pending counts links, not connections).
+  void link_ready() {
+    if (++connected_ == links_.size()) {
+      shared_.live.fetch_add(1);
+      alive_ = true;
+    }
+    shared_.connect_pending.fetch_sub(1);
+  }
+
+  void connect_failed(Link& link, const std::string& why) {
+    {
+      std::lock_guard lock(shared_.error_mu);
+      if (shared_.connect_error.empty()) {
+        shared_.connect_error = shared_.config.servers.empty() ? why : link.name + ": " + why;
+      }
+    }
+    asio::error_code ignored;
+    link.socket.close(ignored);
+    shared_.connect_pending.fetch_sub(1);
+  }
+
+  void send_auth(Link& link) {
+    const auto& c = shared_.config;
+    std::vector<std::string_view> args{"AUTH"};
+    if (!c.user.empty()) args.push_back(c.user);
+    args.push_back(c.password);
+    resp::append_command(link.out_buf, args);
+    Pending p{};
+    p.auth = true;
+    push(link, p);
+    link.auth_pending = true;
+    link.writing = true;
+    asio::async_write(link.socket, asio::buffer(link.out_buf),
+                      [this, &link](const asio::error_code& ec, size_t) {
+                        link.writing = false;
+                        link.out_buf.clear();
+                        if (ec && link.auth_pending) {
+                          link.auth_pending = false;
+                          connect_failed(link, "cannot send AUTH: " + ec.message());
+                        }
+                      });
+  }
+
+  void on_auth_reply(Link& link, const resp::Reply& reply) {
+    link.auth_pending = false;
+    if (reply.kind == resp::ReplyKind::kError) {
+      return connect_failed(link, "authentication failed: " + std::string(reply.text));
+    }
+    link_ready();
+  }
+
   int depth(Mode mode) const {
     return mode == Mode::kPreload ? std::max(kPreloadPipeline, shared_.config.pipeline)
                                   : shared_.config.pipeline;
@@ -219,6 +265,7 @@ class Connection {
     if (recorded) shared_.sent.fetch_add(1, std::memory_order_relaxed);
     const hw::Op op = generator_.next();
     Link* link = nullptr;
+    uint64_t bytes = 0;
     switch (op.type) {
       case hw::OpType::kRead:
       case hw::OpType::kReadModifyWrite:
@@ -226,23 +273,30 @@ class Connection {
         key_.clear();
         hw::append_key(key_, op.key);
         link = &link_for_key();
+        bytes = link->write_buf.size();
         resp::append_command(link->write_buf,
                              {op.type == hw::OpType::kDelete ? "DEL" : "GET", key_});
+        bytes = link->write_buf.size() - bytes;
         break;
       case hw::OpType::kUpdate:
       case hw::OpType::kInsert:
-        link = &write_set(op.key, op.value_size);
+        link = &write_set(op.key, op.value_size, &bytes);
         break;
     }
-    push(*link, {op.type, op.key, intended, now, recorded});
+    Pending p{op.type, op.key, intended, now, recorded};
+    p.request_bytes = bytes;
+    push(*link, p);
     return true;
   }
 
-  Link& write_set(uint64_t key, uint32_t size) {
+  // *bytes (when given): the request's size on the wire.
+  Link& write_set(uint64_t key, uint32_t size, uint64_t* bytes = nullptr) {
     key_.clear();
     hw::append_key(key_, key);
     Link& link = link_for_key();
+    const size_t before = link.write_buf.size();
     resp::append_command(link.write_buf, {"SET", key_, hw::value_bytes(size)});
+    if (bytes) *bytes = link.write_buf.size() - before;
     return link;
   }
 
@@ -293,13 +347,18 @@ class Connection {
       const Pending p = link.in_flight.front();
       link.in_flight.pop_front();
       --in_flight_;
-      on_reply(link, p, reply);
+      if (p.auth) {
+        on_auth_reply(link, reply);
+        if (!link.socket.is_open()) return true;  // refused: the handshake closed it
+        continue;
+      }
+      on_reply(link, p, reply, static_cast<uint64_t>(used));
     }
     link.pending.erase(0, pos);
     return true;
   }
 
-  void on_reply(Link& link, const Pending& p, const resp::Reply& reply) {
+  void on_reply(Link& link, const Pending& p, const resp::Reply& reply, uint64_t reply_bytes) {
     const auto now = Clock::now();
     const bool error = reply.kind == resp::ReplyKind::kError;
     if (p.type == hw::OpType::kReadModifyWrite && !p.rmw_write && !error &&
@@ -310,13 +369,19 @@ class Connection {
         sink_.with(link.server, [](Stats& s) { ++s.misses; });
       Pending w = p;
       w.rmw_write = true;
-      push(write_set(p.key, generator_.next_value_size()), w);
+      w.reply_bytes += reply_bytes;
+      uint64_t set_bytes = 0;
+      Link& set_link = write_set(p.key, generator_.next_value_size(), &set_bytes);
+      w.request_bytes += set_bytes;
+      push(set_link, w);
       return;
     }
     if (p.preload) shared_.preload_answered.fetch_add(1);
     if (!p.recorded) return;
     sink_.with(link.server, [&](Stats& s) {
       CommandStats& by_command = s.by_command[static_cast<size_t>(command_of(p.type))];
+      s.bytes_sent += p.request_bytes;
+      s.bytes_received += p.reply_bytes + reply_bytes;
       if (error) {
         ++s.errors[std::string(resp::error_kind(reply.text))];
         ++by_command.errors;
@@ -337,6 +402,10 @@ class Connection {
 
   // A link lost: the whole connection goes (its other links' requests with it).
   void fail(Link& failed, const char* kind) {
+    if (failed.auth_pending) {
+      failed.auth_pending = false;
+      return connect_failed(failed, "disconnected before answering AUTH");
+    }
     if (!alive_) return;
     alive_ = false;
     if (!shared_.stopping.load()) {

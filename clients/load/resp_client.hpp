@@ -32,6 +32,10 @@ struct EngineConfig {
   double rate = 0;      // open loop: requests per second over all connections; 0 = closed loop
   uint64_t seed = 1;
   workloads::WorkloadSpec workload;
+  // With a password, every socket sends AUTH [user] password before anything else; a refusal
+  // fails connect().
+  std::string user;
+  std::string password;
   std::chrono::milliseconds connect_timeout{5000};
 };
 

@@ -48,6 +48,8 @@ void Stats::merge(const Stats& other) {
   }
   ops += other.ops;
   misses += other.misses;
+  bytes_sent += other.bytes_sent;
+  bytes_received += other.bytes_received;
   for (const auto& [kind, count] : other.errors) errors[kind] += count;
 }
 
@@ -61,6 +63,7 @@ void Stats::reset() {
   }
   ops = 0;
   misses = 0;
+  bytes_sent = bytes_received = 0;
   errors.clear();
 }
 

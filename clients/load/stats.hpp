@@ -34,8 +34,11 @@ struct Stats {
   Histogram uncorrected_latency;  // from the actual send time
   std::array<uint64_t, workloads::kOpTypeCount> ops_by_type{};
   std::array<CommandStats, kCommandCount> by_command;
-  uint64_t ops = 0;                        // operations answered without an error
-  uint64_t misses = 0;                     // reads that found no value
+  uint64_t ops = 0;     // operations answered without an error
+  uint64_t misses = 0;  // reads that found no value
+  // Wire bytes of the recorded requests answered (errors too) and of their replies.
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
   std::map<std::string, uint64_t> errors;  // by kind: server error word, "protocol", ...
 
   uint64_t error_count() const;

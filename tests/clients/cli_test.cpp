@@ -34,13 +34,21 @@ uint16_t unused_port() {
 TEST(Cli, HelpListsDefaults) {
   const auto r = run_process({HAKMEM_LOAD_BIN, "--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* flag :
-       {"--host", "--port", "--threads", "--connections", "--pipeline", "--duration", "--requests",
-        "--warmup", "--seed", "--workload", "--keys", "--value-size", "--rate", "--allow-rate-miss",
-        "--load", "--json", "--hgrm", "--admin", "--phases"}) {
+  for (const char* flag : {"--host",     "--port",
+                           "--threads",  "--connections",
+                           "--pipeline", "--duration",
+                           "--requests", "--warmup",
+                           "--seed",     "--workload",
+                           "--keys",     "--value-size",
+                           "--rate",     "--allow-rate-miss",
+                           "--load",     "--json",
+                           "--hgrm",     "--admin",
+                           "--phases",   "--user",
+                           "--password", "--runs"}) {
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
   }
   EXPECT_NE(r.out.find("7379"), std::string::npos);  // default port shown
+  EXPECT_NE(r.out.find("no AUTH"), std::string::npos);
 }
 
 // A bad flag gets its reason and the usage line, not the whole help; a typo gets a guess.

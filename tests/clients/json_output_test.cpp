@@ -2,6 +2,7 @@
 // (clients/load/README.md); server -ERR replies are counted, never fatal.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "fake_resp_server.hpp"
@@ -19,7 +20,8 @@ void expect_keys(const json& j, std::initializer_list<const char*> keys, const s
 void expect_stats(const json& s, const std::string& where) {
   expect_keys(s,
               {"duration_s", "ops", "ops_per_sec", "ops_by_type", "misses", "errors",
-               "errors_by_kind", "latency_us", "uncorrected_latency_us"},
+               "errors_by_kind", "latency_us", "uncorrected_latency_us", "bytes_sent",
+               "bytes_received", "kb_sent_per_sec", "kb_received_per_sec"},
               where);
   expect_keys(s["ops_by_type"], {"read", "update", "insert", "rmw", "delete"}, where);
   for (const char* h : {"latency_us", "uncorrected_latency_us"}) {
@@ -70,6 +72,7 @@ TEST(JsonOutput, ShortRunHoldsEveryField) {
                                            hgrm_path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("ops/s"), std::string::npos);
+  EXPECT_NE(r.out.find("KB/s sent"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("ops/s"), std::string::npos);  // the progress line
 
   const json doc = json::parse(hl::testing::slurp(json_path));
@@ -106,6 +109,10 @@ TEST(JsonOutput, ShortRunHoldsEveryField) {
   EXPECT_GT(s["errors"].get<uint64_t>(), 0u);
   EXPECT_EQ(s["errors"], s["errors_by_kind"]["ERR"]);
   EXPECT_EQ(s["latency_us"]["count"], s["ops"]);
+  EXPECT_GT(s["bytes_sent"].get<uint64_t>(), 0u);
+  EXPECT_GT(s["bytes_received"].get<uint64_t>(), 0u);
+  EXPECT_NEAR(s["kb_sent_per_sec"].get<double>(),
+              s["bytes_sent"].get<double>() / 1024 / s["duration_s"].get<double>(), 1e-6);
   // Workload f: GETs and read-modify-writes, each in its row, errors included.
   const auto& by = s["by_command"];
   ASSERT_TRUE(by.contains("GET") && by.contains("GET+SET")) << by.dump();
@@ -161,5 +168,68 @@ TEST(JsonOutput, RequestLimitAndOpenLoopFields) {
   // 300 requests at 1000/s take about 0.3 s.
   EXPECT_GT(doc["summary"]["duration_s"].get<double>(), 0.25);
   EXPECT_LT(doc["summary"]["duration_s"].get<double>(), 5.0);
+  std::filesystem::remove_all(dir);
+}
+
+// --runs repeats the whole run: each in "runs", the top level is the last, and the spread of
+// their throughput and percentiles is in "across_runs" and the summary's last lines.
+TEST(JsonOutput, RunsAreRepeatedAndSummarized) {
+  hl::testing::FakeRespServer server({});
+  const auto dir = hl::testing::temp_dir("json-runs");
+  const auto json_path = (dir / "run.json").string();
+  const auto r =
+      hl::testing::run_process({HAKMEM_LOAD_BIN, "--port", std::to_string(server.port()), "--runs",
+                                "3", "--requests", "200", "--warmup", "0", "--load", "50", "--keys",
+                                "50", "--connections", "2", "-q", "--json", json_path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"run 1 of 3:", "run 2 of 3:", "run 3 of 3:", "across 3 runs"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  }
+  const json doc = json::parse(hl::testing::slurp(json_path));
+  EXPECT_EQ(doc["config"]["runs"], 3);
+  EXPECT_EQ(doc["status"], "ok");
+  ASSERT_EQ(doc["runs"].size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& run = doc["runs"][i];
+    EXPECT_EQ(run["index"], i);
+    EXPECT_EQ(run["status"], "ok");
+    EXPECT_EQ(run["summary"]["ops"], 200);     // --requests holds in every run
+    EXPECT_EQ(run["preload"]["records"], 50);  // the preload is part of each run
+    expect_stats(run["summary"], "runs[" + std::to_string(i) + "]");
+  }
+  EXPECT_EQ(doc["summary"], doc["runs"][2]["summary"]);
+  const auto& across = doc["across_runs"];
+  EXPECT_EQ(across["runs"], 3);
+  std::vector<double> rates;
+  for (const auto& run : doc["runs"]) rates.push_back(run["summary"]["ops_per_sec"]);
+  std::sort(rates.begin(), rates.end());
+  EXPECT_DOUBLE_EQ(across["ops_per_sec"]["min"].get<double>(), rates[0]);
+  EXPECT_DOUBLE_EQ(across["ops_per_sec"]["median"].get<double>(), rates[1]);
+  EXPECT_DOUBLE_EQ(across["ops_per_sec"]["max"].get<double>(), rates[2]);
+  for (const char* p : {"p50", "p99", "p99_9"}) {
+    const auto& s = across["latency_us"][p];
+    EXPECT_LE(s["min"].get<double>(), s["median"].get<double>()) << p;
+    EXPECT_LE(s["median"].get<double>(), s["max"].get<double>()) << p;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// One run: "runs" holds it, and "across_runs" is that run's figures.
+TEST(JsonOutput, OneRunIsItsOwnSpread) {
+  hl::testing::FakeRespServer server({});
+  const auto dir = hl::testing::temp_dir("json-one-run");
+  const auto json_path = (dir / "run.json").string();
+  const auto r =
+      hl::testing::run_process({HAKMEM_LOAD_BIN, "--port", std::to_string(server.port()),
+                                "--requests", "100", "--warmup", "0", "-q", "--json", json_path});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("across"), std::string::npos) << r.out;
+  const json doc = json::parse(hl::testing::slurp(json_path));
+  ASSERT_EQ(doc["runs"].size(), 1u);
+  EXPECT_EQ(doc["runs"][0]["summary"], doc["summary"]);
+  const auto& rate = doc["across_runs"]["ops_per_sec"];
+  EXPECT_EQ(rate["min"], doc["summary"]["ops_per_sec"]);
+  EXPECT_EQ(rate["max"], doc["summary"]["ops_per_sec"]);
+  EXPECT_EQ(doc["across_runs"]["latency_us"]["p99"]["median"], doc["summary"]["latency_us"]["p99"]);
   std::filesystem::remove_all(dir);
 }

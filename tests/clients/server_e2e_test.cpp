@@ -2,6 +2,7 @@
 // errors, and --phases switches the server's route through its admin service.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -16,15 +17,17 @@ namespace {
 
 class ServerE2E : public ::testing::Test {
  protected:
+  virtual std::vector<std::string> extra_server_args() const { return {}; }
+
   void SetUp() override {
     dir_ = hl::testing::temp_dir(
         "e2e-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     const auto port_file = dir_ / "port";
-    server_ = std::make_unique<hl::testing::BackgroundProcess>(
-        std::vector<std::string>{HAKMEM_SERVER_BIN, "--port", "0", "--port-file",
-                                 port_file.string(), "--store", "memory", "--data-dir",
-                                 (dir_ / "data").string(), "--admin-port", "0"},
-        dir_ / "server.log");
+    std::vector<std::string> args{HAKMEM_SERVER_BIN,        "--port",       "0",      "--port-file",
+                                  port_file.string(),       "--store",      "memory", "--data-dir",
+                                  (dir_ / "data").string(), "--admin-port", "0"};
+    for (const auto& a : extra_server_args()) args.push_back(a);
+    server_ = std::make_unique<hl::testing::BackgroundProcess>(args, dir_ / "server.log");
     // The port file appears once the server listens; the admin address is in its log.
     for (int i = 0; i < 1000 && port_.empty(); ++i) {
       if (!server_->running()) break;
@@ -49,11 +52,16 @@ class ServerE2E : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
+  hl::testing::ProcessResult run_load_process(std::vector<std::string> extra) {
+    std::vector<std::string> argv{
+        HAKMEM_LOAD_BIN, "--port", port_, "-q", "--json", (dir_ / "run.json").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return hl::testing::run_process(argv);
+  }
+
   json run_load(std::vector<std::string> extra) {
     const auto json_path = (dir_ / "run.json").string();
-    std::vector<std::string> argv{HAKMEM_LOAD_BIN, "--port", port_, "-q", "--json", json_path};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    const auto r = hl::testing::run_process(argv);
+    const auto r = run_load_process(std::move(extra));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     if (r.exit_code != 0) return json::object();
     return json::parse(hl::testing::slurp(json_path));
@@ -113,4 +121,60 @@ TEST_F(ServerE2E, PhasesSwitchTheServersRoute) {
     EXPECT_EQ(p["errors"], 0);
   }
   EXPECT_EQ(doc["phases"][1]["route"], "P");
+}
+
+// Bytes on the wire, counted exactly: workload a with 100-byte values over preloaded 16-byte
+// keys sends "*2\r\n$3\r\nGET\r\n$16\r\n<key>\r\n" (36 bytes) and gets "$100\r\n<value>\r\n"
+// (108), or sends the SET with its value (144) and gets "+OK\r\n" (5).
+TEST_F(ServerE2E, BytesAreCountedPerRequestAndReply) {
+  const json doc =
+      run_load({"--workload", "a", "--keys", "1000", "--load", "1000", "--value-size", "100",
+                "--requests", "2000", "--warmup", "0", "--connections", "2", "--pipeline", "4"});
+  ASSERT_TRUE(doc.contains("summary"));
+  const auto& s = doc["summary"];
+  ASSERT_EQ(s["errors"], 0);
+  ASSERT_EQ(s["misses"], 0);
+  const uint64_t gets = s["by_command"]["GET"]["ops"];
+  const uint64_t sets = s["by_command"]["SET"]["ops"];
+  EXPECT_EQ(gets + sets, 2000u);
+  EXPECT_GT(gets, 0u);
+  EXPECT_GT(sets, 0u);
+  EXPECT_EQ(s["bytes_sent"], 36 * gets + 144 * sets);
+  EXPECT_EQ(s["bytes_received"], 108 * gets + 5 * sets);
+}
+
+class AuthServerE2E : public ServerE2E {
+ protected:
+  std::vector<std::string> extra_server_args() const override {
+    return {"--requirepass", "s3cret"};
+  }
+};
+
+// --password (and --user default) AUTHs every connection; a refusal is one line and exit 1.
+TEST_F(AuthServerE2E, PasswordAuthenticatesEveryConnection) {
+  for (const std::vector<std::string>& auth : std::vector<std::vector<std::string>>{
+           {"--password", "s3cret"}, {"--user", "default", "--password", "s3cret"}}) {
+    std::vector<std::string> args{"--requests", "200",    "--warmup", "0",      "--connections",
+                                  "3",          "--load", "100",      "--keys", "100"};
+    args.insert(args.end(), auth.begin(), auth.end());
+    const json doc = run_load(args);
+    ASSERT_TRUE(doc.contains("summary")) << auth.size();
+    EXPECT_EQ(doc["status"], "ok");
+    EXPECT_EQ(doc["summary"]["errors"], 0) << doc["summary"]["errors_by_kind"].dump();
+    EXPECT_EQ(doc["preload"]["errors"], 0);
+    EXPECT_EQ(doc["config"]["auth"], true);
+  }
+  for (const std::vector<std::string>& auth : std::vector<std::vector<std::string>>{
+           {"--password", "wrong"}, {"--user", "bob", "--password", "s3cret"}}) {
+    std::vector<std::string> args{"--duration", "1"};
+    args.insert(args.end(), auth.begin(), auth.end());
+    const auto r = run_load_process(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("authentication failed: WRONGPASS"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  // Without a password every request is refused: counted as errors, as any -ERR is.
+  const json doc = run_load({"--requests", "50", "--warmup", "0"});
+  EXPECT_EQ(doc["summary"]["errors_by_kind"]["NOAUTH"], 50) << doc.dump();
 }
