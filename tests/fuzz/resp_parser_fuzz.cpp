@@ -40,6 +40,7 @@ Outcome parse(const uint8_t* data, size_t size, const std::vector<size_t>& ends)
   Outcome out;
   RespParser parser(arena(), limits());
   size_t begin = 0;
+  if (!ends.empty() && ends.back() != size) std::abort();  // the chunks cover the input
   for (size_t end : ends) {
     const char* p = reinterpret_cast<const char*>(data) + begin;
     size_t left = end - begin;
