@@ -133,7 +133,21 @@ void add_table(Line& line, const hak_counters& c) {
     uint64_t v = hak_counter_value(&c, i);
     if (v != 0) line.addf("    %-28s %14llu\n", name, static_cast<unsigned long long>(v));
   }
-  line.add("  per size class: not available (the public API, hakmem.h, reports totals only)\n");
+  line.add("  per size class in use (since start; reuse = pages taken that were not fresh):\n");
+  line.addf("    %10s %14s %14s %10s %10s %8s\n", "block", "blocks", "in use", "pages", "pages now",
+            "reuse");
+  for (size_t cls = 0; cls < hak_class_count(); ++cls) {
+    hak_class_stats st;
+    if (hak_class_stats_get(cls, &st) != 0 || st.mallocs == 0) continue;
+    uint64_t live = st.mallocs > st.frees ? st.mallocs - st.frees : 0;
+    double reuse = st.pages_taken == 0 ? 1.0
+                                       : 1.0 - static_cast<double>(st.pages_new) /
+                                                   static_cast<double>(st.pages_taken);
+    line.addf("    %10zu %14llu %14llu %10llu %10lld %7.1f%%\n", st.block_size,
+              static_cast<unsigned long long>(st.mallocs), static_cast<unsigned long long>(live),
+              static_cast<unsigned long long>(st.pages_taken),
+              static_cast<long long>(st.pages_in_use), 100.0 * reuse);
+  }
 }
 
 bool write_all(int fd, const char* text, size_t len) {

@@ -107,6 +107,7 @@ void counters_fork_child() {
 }
 
 ProcessCounters g_counters;
+ClassPageCounters g_class_pages;
 
 void raise_peak(std::atomic<uint64_t>& peak, uint64_t value) {
   uint64_t cur = peak.load(std::memory_order_relaxed);
@@ -180,6 +181,29 @@ size_t hak_counters_json(const hak_counters* c, char* buf, size_t len) {
   append(",\"page_reuse_rate\":%.6f}", hak_page_reuse_rate(c));
   if (len > 0 && need >= len) buf[len - 1] = '\0';
   return need;
+}
+
+size_t hak_class_count(void) {
+  return kClassCount;
+}
+
+int hak_class_stats_get(size_t cls, hak_class_stats* out) {
+  if (cls >= kClassCount || out == nullptr) return -1;
+  hak_class_stats st{};
+  st.block_size = class_size(cls);
+  auto add = [&](const Heap& heap) {
+    st.mallocs += heap.counters.mallocs[cls].load(std::memory_order_relaxed);
+    uint64_t remote = heap.counters.frees_remote[cls].load(std::memory_order_relaxed);
+    st.frees += heap.counters.frees_local[cls].load(std::memory_order_relaxed) + remote;
+    st.frees_remote += remote;
+  };
+  for (Heap* heap = heaps_all(); heap != nullptr; heap = heap->all_next) add(*heap);
+  add(g_fallback_heap);
+  st.pages_taken = g_class_pages.taken[cls].load(std::memory_order_relaxed);
+  st.pages_new = g_class_pages.fresh[cls].load(std::memory_order_relaxed);
+  st.pages_in_use = g_class_pages.in_use[cls].load(std::memory_order_relaxed);
+  *out = st;
+  return 0;
 }
 
 }  // extern "C"

@@ -55,6 +55,14 @@ struct ProcessCounters {
 };
 extern ProcessCounters g_counters;
 
+// Per size class page counts (slow paths only), for hak_class_stats_get.
+struct ClassPageCounters {
+  std::atomic<uint64_t> taken[kClassCount];
+  std::atomic<uint64_t> fresh[kClassCount];
+  std::atomic<int64_t> in_use[kClassCount];
+};
+extern ClassPageCounters g_class_pages;
+
 HAK_INLINE void add_event(std::atomic<uint64_t>& c, uint64_t n = 1) {
   c.fetch_add(n, std::memory_order_relaxed);
 }

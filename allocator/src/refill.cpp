@@ -65,6 +65,7 @@ Page* Heap::refill(size_t cls) {
   }
   Page* page = choose_page(cls, route());
   if (page == nullptr) return nullptr;
+  g_class_pages.taken[cls].fetch_add(1, std::memory_order_relaxed);
   set_active(cls, page);
   if (page->adopted) {
     page->adopted = false;
@@ -296,6 +297,7 @@ Page* Heap::new_page(size_t cls) {
   }
   format(page, cls);
   counters.add(kCtr_new_pages);
+  g_class_pages.fresh[cls].fetch_add(1, std::memory_order_relaxed);
   return page;
 }
 

@@ -281,3 +281,22 @@ TEST(Counters, PageReuseRate) {
   c.new_pages = 3;
   EXPECT_DOUBLE_EQ(hak_page_reuse_rate(&c), 0.97);
 }
+
+TEST(Api, ClassStatsCountBlocksAndPagesOfEachClass) {
+  hak_class_stats before, after;
+  size_t cls = 0;
+  for (; cls < hak_class_count(); ++cls) {
+    ASSERT_EQ(hak_class_stats_get(cls, &before), 0);
+    if (before.block_size >= 100) break;
+  }
+  std::vector<void*> blocks;
+  for (int i = 0; i < 2000; ++i) blocks.push_back(hak_malloc(before.block_size));
+  ASSERT_EQ(hak_class_stats_get(cls, &after), 0);
+  EXPECT_GE(after.mallocs - before.mallocs, 2000u);
+  EXPECT_GE(after.pages_taken, before.pages_taken + 1);
+  EXPECT_GE(after.pages_in_use, 1);
+  for (void* p : blocks) hak_free(p);
+  ASSERT_EQ(hak_class_stats_get(cls, &after), 0);
+  EXPECT_GE(after.frees - before.frees, 2000u);
+  EXPECT_EQ(hak_class_stats_get(hak_class_count(), &after), -1);
+}

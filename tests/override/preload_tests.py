@@ -361,7 +361,14 @@ def scenario_stats_table(r):
     counters = dict(re.findall(r"^    (\w+) +(\d+)$", err.split("counters (those not zero):")[1],
                                re.M))
     expect(int(counters["mallocs"]) == int(m.group(1)) and "os_failures" not in counters, counters)
-    expect("per size class: not available" in err, err)
+    per_class = err.split("per size class in use")[1]
+    rows = re.findall(r"^ +(\d+) +(\d+) +(\d+) +(\d+) +(-?\d+) +([\d.]+)%$", per_class, re.M)
+    expect(len(rows) > 3, per_class)
+    # Every row is a class in use, and the rows add up to the allocations counted in total
+    # (both read at exit, a moment apart: a few allocations may fall between).
+    extra = sum(int(row[1]) for row in rows) - int(m.group(1))
+    expect(abs(extra) <= 16, (rows, m.group(1)))
+    expect(all(int(row[1]) > 0 and int(row[3]) > 0 for row in rows), rows)
     expect("hakmem-stats: {" not in err, err)
     _, err = run_plain(r, ["ls", r.tmp], {"HAKMEM_STATS": "json"})
     expect_served(parse_stats(err), "ls")

@@ -157,6 +157,21 @@ const char* hak_counter_name(size_t index);
 const char* hak_counter_description(size_t index);
 uint64_t hak_counter_value(const hak_counters* c, size_t index);
 
+/* Per size class, since the process started (not affected by hak_counters_reset). */
+typedef struct hak_class_stats {
+  size_t block_size;     /* bytes per block */
+  uint64_t mallocs;      /* blocks handed out */
+  uint64_t frees;        /* blocks freed, local and cross-thread */
+  uint64_t frees_remote; /* of which cross-thread */
+  uint64_t pages_taken;  /* pages the slow path took for the class */
+  uint64_t pages_new;    /* of which fresh from the page allocator (the rest are reuses) */
+  int64_t pages_in_use;  /* pages formatted for the class now */
+} hak_class_stats;
+/* How many size classes there are (objects above the largest are "large"). */
+size_t hak_class_count(void);
+/* Fills *out for class `cls`; returns 0, or -1 when cls >= hak_class_count(). */
+int hak_class_stats_get(size_t cls, hak_class_stats* out);
+
 /* ---- version ---------------------------------------------------------------------------- */
 
 /* The library's version, "MAJOR.MINOR.PATCH" (the CMake project version); a static string. */
