@@ -12,7 +12,7 @@
 #include <functional>
 
 #include "churn.hpp"
-#include "compare.hpp"
+#include "allocator_compare.hpp"
 #include "larson.hpp"
 #include "preload.hpp"
 #include "producer_consumer.hpp"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "phases.hpp"
-#include "resp_client.hpp"
+#include "load_engine.hpp"
 #include "stats.hpp"
 
 namespace hakmem::load {

@@ -1,4 +1,4 @@
-#include "compare.hpp"
+#include "allocator_compare.hpp"
 
 #include <fmt/core.h>
 #include <sys/wait.h>

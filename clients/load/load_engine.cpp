@@ -1,4 +1,4 @@
-#include "resp_client.hpp"
+#include "load_engine.hpp"
 
 #include <asio.hpp>
 
