@@ -107,7 +107,6 @@ void counters_fork_child() {
 }
 
 ProcessCounters g_counters;
-ClassPageCounters g_class_pages;
 
 void raise_peak(std::atomic<uint64_t>& peak, uint64_t value) {
   uint64_t cur = peak.load(std::memory_order_relaxed);
@@ -196,12 +195,14 @@ int hak_class_stats_get(size_t cls, hak_class_stats* out) {
     uint64_t remote = heap.counters.frees_remote[cls].load(std::memory_order_relaxed);
     st.frees += heap.counters.frees_local[cls].load(std::memory_order_relaxed) + remote;
     st.frees_remote += remote;
+    st.pages_taken += heap.counters.pages_taken[cls].load(std::memory_order_relaxed);
+    st.pages_new += heap.counters.pages_fresh[cls].load(std::memory_order_relaxed);
+    st.pages_in_use +=
+        static_cast<int64_t>(heap.counters.pages_formatted[cls].load(std::memory_order_relaxed)) -
+        static_cast<int64_t>(heap.counters.pages_released[cls].load(std::memory_order_relaxed));
   };
   for (Heap* heap = heaps_all(); heap != nullptr; heap = heap->all_next) add(*heap);
   add(g_fallback_heap);
-  st.pages_taken = g_class_pages.taken[cls].load(std::memory_order_relaxed);
-  st.pages_new = g_class_pages.fresh[cls].load(std::memory_order_relaxed);
-  st.pages_in_use = g_class_pages.in_use[cls].load(std::memory_order_relaxed);
   *out = st;
   return 0;
 }

@@ -42,6 +42,12 @@ struct HeapCounters {
   std::atomic<uint64_t> mallocs[kClassCount];
   std::atomic<uint64_t> frees_local[kClassCount];
   std::atomic<uint64_t> frees_remote[kClassCount];
+  // Pages per class (slow paths; for hak_class_stats_get): taken by the refill, of which
+  // fresh; formatted for the class and released from it (the difference is in use).
+  std::atomic<uint64_t> pages_taken[kClassCount];
+  std::atomic<uint64_t> pages_fresh[kClassCount];
+  std::atomic<uint64_t> pages_formatted[kClassCount];
+  std::atomic<uint64_t> pages_released[kClassCount];
   std::atomic<uint64_t> events[kHeapCounterCount];
 
   HAK_INLINE void add(HeapCounterId id, uint64_t n = 1) { bump(events[id], n); }
@@ -54,14 +60,6 @@ struct ProcessCounters {
 #undef HAK_PROCESS_FIELD
 };
 extern ProcessCounters g_counters;
-
-// Per size class page counts (slow paths only), for hak_class_stats_get.
-struct ClassPageCounters {
-  std::atomic<uint64_t> taken[kClassCount];
-  std::atomic<uint64_t> fresh[kClassCount];
-  std::atomic<int64_t> in_use[kClassCount];
-};
-extern ClassPageCounters g_class_pages;
 
 HAK_INLINE void add_event(std::atomic<uint64_t>& c, uint64_t n = 1) {
   c.fetch_add(n, std::memory_order_relaxed);

@@ -171,7 +171,7 @@ bool Heap::reclaim(Page* page) {
 // An empty page goes back to the page allocator, counted.
 void Heap::release_page(Page* page) {
   counters.add(kCtr_pages_freed);
-  g_class_pages.in_use[page->size_class].fetch_sub(1, std::memory_order_relaxed);
+  bump(counters.pages_released[page->size_class]);
   page->reserved = 0;  // no longer formatted for a class
   page_free(page);
 }
@@ -236,9 +236,9 @@ void Heap::format(Page* page, size_t cls) {
   // An emptied page taken back leaves its old class here; a page from the page allocator
   // left it in release_page.
   if (page->reserved != 0) {
-    g_class_pages.in_use[page->size_class].fetch_sub(1, std::memory_order_relaxed);
+    bump(counters.pages_released[page->size_class]);
   }
-  g_class_pages.in_use[cls].fetch_add(1, std::memory_order_relaxed);
+  bump(counters.pages_formatted[cls]);
   Segment* seg = segment_of(page);
   uint32_t block = static_cast<uint32_t>(class_size(cls));
   page->start = seg->page_start(page);

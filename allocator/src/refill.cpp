@@ -39,8 +39,11 @@ void carve(Page* page) {
     b = next;
   }
   b->next = page->free;
-  page->free = head;
+  // Capacity first: a fork child that sees the page between the two stores (this runs
+  // without the change lock) only loses the new blocks, it never carves them twice.
   page->capacity += n;
+  std::atomic_thread_fence(std::memory_order_release);
+  page->free = head;
 }
 
 }  // namespace
@@ -48,13 +51,14 @@ void carve(Page* page) {
 // Returns the class's active page with a free block on its local list, or nullptr (out of
 // memory).
 Page* Heap::refill(size_t cls) {
-  SpinLockGuard guard(change_lock);
   Page* active = classes[cls].active;
-  // A fresh page still being carved: keep carving, no decision to make.
+  // A fresh page still being carved: keep carving, no decision to make (nor a list to change,
+  // so no lock: pages of 4 KiB blocks carve one block per allocation).
   if (active->capacity < active->reserved) {
     carve(active);
     return active;
   }
+  SpinLockGuard guard(change_lock);
   slow_epoch.store(slow_epoch.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   flush_remote();  // what this thread holds of others' pages may be what they wait for
   if (--purge_countdown == 0) {
@@ -65,7 +69,7 @@ Page* Heap::refill(size_t cls) {
   }
   Page* page = choose_page(cls, route());
   if (page == nullptr) return nullptr;
-  g_class_pages.taken[cls].fetch_add(1, std::memory_order_relaxed);
+  bump(counters.pages_taken[cls]);
   set_active(cls, page);
   if (page->adopted) {
     page->adopted = false;
@@ -297,7 +301,7 @@ Page* Heap::new_page(size_t cls) {
   }
   format(page, cls);
   counters.add(kCtr_new_pages);
-  g_class_pages.fresh[cls].fetch_add(1, std::memory_order_relaxed);
+  bump(counters.pages_fresh[cls]);
   return page;
 }
 
