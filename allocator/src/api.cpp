@@ -138,7 +138,10 @@ void* hak_aligned_alloc(size_t alignment, size_t size) {
 }
 
 void hak_collect(int force) {
-  if (Heap* heap = t_heap) heap->flush_remote();
+  if (Heap* heap = t_heap) {
+    heap->flush_remote();
+    sweep_below_threshold(heap);
+  }
   uint64_t now = os::now_ns();
   Purge how = force != 0 ? Purge::kAll : Purge::kExpired;
   page_purge(now, how);

@@ -64,6 +64,7 @@ struct Heap {
   // and taken for every heap around fork(), so a fork child never sees a heap mid-change.
   alignas(64) SpinLock change_lock;
   uint32_t purge_countdown = 1;   // slow paths until the next purge check
+  uint32_t sweep_countdown = 1;   // new pages until the next below-threshold sweep
   uint32_t victim_cursor = 0;     // spreads adoptions over victims
   std::atomic<bool> dead{false};  // thread exited; pages are orphans until reuse
   Heap* pool_next = nullptr;
@@ -138,6 +139,7 @@ struct Heap {
   Page* partial_reuse(size_t cls);      // partial_hits
   Page* orphan_claim(size_t cls);       // orphan_claims
   Page* empty_page_reuse(size_t cls);   // empty_pages_reused
+  Page* threshold_sweep(size_t cls);    // pages_swept, then mustreuse_hits
   Page* new_page(size_t cls);           // new_pages
   Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated, HeapCounterId* verdict);
   Page* release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budget, Page* want);
@@ -145,7 +147,8 @@ struct Heap {
   // ownership.cpp
   uint32_t collect(Page* page, uintptr_t word);
   uint32_t drain(Page* page);
-  void claim(Page* page);
+  bool claim(Page* page);
+  bool requeue_if_raced(Page* page);  // reenqueue_after_drain
   void set_active(size_t cls, Page* page);
   void set_direct(size_t cls, Page* page);
   void park(Page* page);
@@ -161,6 +164,10 @@ struct Heap {
   void push_chain(RemoteChain& chain);  // pushes a held chain, if any, and empties the slot
 };
 
+// Queues detached pages holding remote frees below notify_threshold to their homes (only
+// `home`'s, unless null); counts in `counted`, the calling thread's heap. Cheap when there
+// are none (ownership.cpp).
+void sweep_below_threshold(Heap* counted, const Heap* home = nullptr);
 // pop_lock of heap->pending[cls] must be held (ownership.cpp).
 Page* pending_pop(Heap* heap, size_t cls);
 void refresh_ready_bit(Heap* heap, size_t cls);

@@ -194,6 +194,7 @@ size_t find_ready_heaps(size_t cls, bool want_dead, const Heap* self, uint32_t* 
 void Heap::abandon() {
   SpinLockGuard guard(change_lock);
   flush_remote();
+  sweep_below_threshold(this, this);  // own detached pages below the threshold come back too
   for (size_t cls = 0; cls < kClassCount; ++cls) {
     Page* owned = claim_all_pending(this, cls, nullptr);
     ClassQueue& cq = classes[cls];

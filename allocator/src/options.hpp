@@ -31,7 +31,13 @@ namespace hakmem {
     "default 8, range 0..65536")                                                              \
   X(kOptRetainMb, retain_mb, 0, 1048576, 256,                                                 \
     "MiB of empty segments kept mapped for reuse (their memory is still purged after the "    \
-    "delay); default 256, range 0..1048576")
+    "delay); default 256, range 0..1048576")                                                  \
+  X(kOptNotifyThreshold, notify_threshold, 1, 4096, 1,                                        \
+    "remote frees a detached page holds before it is queued to its home (1: the 0->1 edge); " \
+    "pages below it are queued by a sweep; default 1, range 1..4096")                         \
+  X(kOptReenqueueAfterDrain, reenqueue_after_drain, 0, 1, 0,                                  \
+    "1: a page that got remote frees while it was claimed is queued again instead of used; "  \
+    "default 0")
 
 enum OptionId : size_t {
 #define HAK_OPTION_ID(id, name, min, max, def, help) id,

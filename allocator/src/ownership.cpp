@@ -2,10 +2,10 @@
 // (`Page::heap`), and the owner-only lists a page moves through (active, partial). The state
 // machine (the invariant it keeps is stated in page.hpp):
 //
-//   OWNED --park, full--> DETACHED --first remote free (the 0->1 edge)--> QUEUED
-//   DETACHED --reclaim (its owner frees into it)--> OWNED
-//   QUEUED --claim (whoever popped it from the pending queue)--> OWNED
-//   OWNED --publish (thread exit)--> QUEUED (free blocks) or DETACHED (full)
+//   OWNED --park, full--> DETACHED --remote frees reach notify_threshold (1: the 0->1 edge)-->
+//   QUEUED DETACHED, below the threshold --sweep--> QUEUED DETACHED --reclaim (its owner frees into
+//   it)--> OWNED QUEUED --claim (whoever popped it from the pending queue)--> OWNED OWNED --publish
+//   (thread exit)--> QUEUED (free blocks) or DETACHED (full)
 //
 // The refill (refill.cpp) decides which of these to ask for; it never does one itself.
 #include "ownership.hpp"
@@ -28,7 +28,66 @@ HAK_INLINE bool all_blocks_free(const Page* page) {
   return page->used == xthread_count(page->xthread.load(std::memory_order_acquire));
 }
 
+// The edge: the caller moved `page` to QUEUED and nobody has queued it yet, so only the caller
+// may touch it; it goes to its home's queue (alive or exited: homes are never freed).
+void queue_to_home(Page* page, HeapCounters& counted) {
+  size_t cls = page->size_class;
+  page->rfr_deadline_ns.store(os::now_ns() + rfr_window_ns(), std::memory_order_relaxed);
+  Heap* home = page->heap.load(std::memory_order_relaxed);
+  g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
+  if (home->pending[cls].push(page)) g_masks.set_ready(cls, home->index);
+  counted.add(kCtr_pending_enqueued);
+}
+
+// A detached page left the below-threshold state (queued, reclaimed or swept).
+void below_threshold_left() {
+  g_counters.pages_below_threshold.fetch_sub(1, std::memory_order_relaxed);
+}
+
+struct Sweep {
+  HeapCounters* counted;
+  const Heap* home;  // only this home's pages; nullptr: every page
+};
+
+void sweep_segment(Segment* seg, void* arg) {
+  const Sweep& sweep = *static_cast<Sweep*>(arg);
+  uint64_t bits = seg->below_threshold.exchange(0, std::memory_order_acq_rel);
+  uint64_t kept = 0;  // other homes' pages, marked again
+  for (; bits != 0; bits &= bits - 1) {
+    Page* page = &seg->pages[__builtin_ctzll(bits)];
+    uintptr_t word = page->xthread.load(std::memory_order_acquire);
+    // A detached page's home does not change until it leaves DETACHED.
+    if (sweep.home != nullptr && xthread_state(word) == kDetached &&
+        page->heap.load(std::memory_order_relaxed) != sweep.home) {
+      kept |= bits & -bits;
+      continue;
+    }
+    while (xthread_state(word) == kDetached && xthread_list(word) != nullptr) {
+      if (page->xthread.compare_exchange_weak(word, xthread_with_state(word, kQueued),
+                                              std::memory_order_acq_rel,
+                                              std::memory_order_acquire)) {
+        below_threshold_left();
+        add_event(g_counters.pages_swept);
+        queue_to_home(page, *sweep.counted);
+        break;
+      }
+    }
+  }
+  if (kept != 0) seg->below_threshold.fetch_or(kept, std::memory_order_release);
+}
+
 }  // namespace
+
+// Pages that got fewer remote frees than notify_threshold while detached are in no queue:
+// the sweep queues them to their homes, as the free that reached the threshold would have,
+// so no block is stranded however few frees a page gets. The page allocator's lock, held
+// meanwhile, keeps every segment mapped; only pages marked in their segment are examined.
+void sweep_below_threshold(Heap* counted, const Heap* home) {
+  if (g_counters.pages_below_threshold.load(std::memory_order_relaxed) == 0) return;
+  add_event(g_counters.threshold_sweeps);
+  Sweep sweep{&counted->counters, home};
+  page_segments_visit(sweep_segment, &sweep);
+}
 
 void refresh_ready_bit(Heap* heap, size_t cls) {
   if (!heap->pending[cls].empty()) return;
@@ -83,8 +142,8 @@ uint32_t Heap::drain(Page* page) {
 // it (a page is in at most one queue, and one thread pops it). With an empty local list the
 // remote stack comes along in the same exchange; otherwise it stays on the page until the
 // local list runs out, as on any owned page, because appending it now would walk blocks
-// another core freed.
-void Heap::claim(Page* page) {
+// another core freed. Returns whether the stack came along.
+bool Heap::claim(Page* page) {
   page->heap.store(this, std::memory_order_relaxed);
   counters.add(kCtr_pending_drained);
   if (page->free == nullptr) {
@@ -92,7 +151,7 @@ void Heap::claim(Page* page) {
     HAK_ASSERT(xthread_state(word) == kQueued);
     counters.add(kCtr_drain_attempts);
     if (collect(page, word) > 0) counters.add(kCtr_drain_successes);
-    return;
+    return true;
   }
   uintptr_t word = page->xthread.load(std::memory_order_relaxed);
   do {
@@ -100,6 +159,7 @@ void Heap::claim(Page* page) {
   } while (!page->xthread.compare_exchange_weak(word, xthread_with_state(word, kOwned),
                                                 std::memory_order_acq_rel,
                                                 std::memory_order_relaxed));
+  return false;
 }
 
 void Heap::partial_push(size_t cls, Page* page) {
@@ -154,17 +214,36 @@ void Heap::set_active(size_t cls, Page* page) {
   if (old != &g_empty_page && old != page) park(old);
 }
 
-// DETACHED -> OWNED by the page's home, on an empty remote stack (DETACHED implies empty: the
-// first push turns it QUEUED). Losing the CAS to that push means the page is queued now and
-// must be reached through the pending queue like any other.
+// DETACHED -> OWNED by the page's home. Its remote stack is empty unless notify_threshold is
+// above 1 (then the frees below it stay on the stack of the now owned page, drained as on any
+// other). Losing the CAS to the push that queued it means the page must be reached through
+// the pending queue like any other.
 bool Heap::reclaim(Page* page) {
   SpinLockGuard guard(change_lock);
-  uintptr_t expected = kDetached;
-  if (!page->xthread.compare_exchange_strong(expected, kOwned, std::memory_order_acquire,
-                                             std::memory_order_relaxed)) {
-    return false;
-  }
+  uintptr_t word = page->xthread.load(std::memory_order_relaxed);
+  do {
+    if (xthread_state(word) != kDetached) return false;
+  } while (!page->xthread.compare_exchange_weak(word, xthread_with_state(word, kOwned),
+                                                std::memory_order_acquire,
+                                                std::memory_order_relaxed));
+  if (xthread_list(word) != nullptr) below_threshold_left();
   partial_push(page->size_class, page);
+  return true;
+}
+
+// reenqueue_after_drain: the original design's fix for remote frees that arrive while a page
+// is drained. The page just claimed (its stack taken) got blocks again: it goes back to its
+// new home's queue instead of serving the allocation. Kept to reproduce the note's row.
+bool Heap::requeue_if_raced(Page* page) {
+  if (option(kOptReenqueueAfterDrain) == 0) return false;
+  uintptr_t word = page->xthread.load(std::memory_order_relaxed);
+  do {
+    if (xthread_list(word) == nullptr) return false;
+  } while (!page->xthread.compare_exchange_weak(word, xthread_with_state(word, kQueued),
+                                                std::memory_order_release,
+                                                std::memory_order_relaxed));
+  counters.add(kCtr_pending_reenqueued);
+  queue_to_home(page, counters);
   return true;
 }
 
@@ -300,26 +379,41 @@ void Heap::flush_remote() {
 // push: once the blocks are on the stack the owner may collect them, empty the page and hand
 // it to another class. Only the edge pusher may touch the page afterwards, because a QUEUED
 // page nobody has queued yet cannot be claimed.
+//
+// With notify_threshold above 1 the edge is the push that brings the stack of a DETACHED
+// page to the threshold. A push that leaves it below marks the page (gauge and segment bit)
+// for the sweep first, while its own blocks still keep the page, and its segment, alive.
 void Heap::push_remote(Page* page, Block* head, Block* tail, uint32_t count) {
-  size_t cls = page->size_class;
   uintptr_t word = page->xthread.load(std::memory_order_relaxed);
-  uintptr_t state;
+  uintptr_t state, next_state;
+  bool marked = false;  // counted in pages_below_threshold ahead of the CAS
   do {
     tail->next = xthread_list(word);
     state = xthread_state(word);
-    uintptr_t next_state = state == kDetached ? kQueued : state;
+    next_state = state;
+    if (HAK_UNLIKELY(state == kDetached)) {
+      uint64_t threshold = static_cast<uint64_t>(option(kOptNotifyThreshold));
+      next_state = xthread_count(word) + count >= threshold ? kQueued : kDetached;
+      if (next_state == kDetached && xthread_list(word) == nullptr && !marked) {
+        marked = true;
+        g_counters.pages_below_threshold.fetch_add(1, std::memory_order_relaxed);
+        Segment* seg = segment_of(page);
+        seg->below_threshold.fetch_or(uint64_t{1} << (page - seg->pages),
+                                      std::memory_order_release);
+      }
+    }
     if (page->xthread.compare_exchange_weak(word, xthread_push(word, head, count, next_state),
                                             std::memory_order_acq_rel, std::memory_order_relaxed)) {
       break;
     }
   } while (true);
-  if (state != kDetached) return;
-  // The edge: queue the page to its home (alive or exited: homes are never freed).
-  page->rfr_deadline_ns.store(os::now_ns() + rfr_window_ns(), std::memory_order_relaxed);
-  Heap* home = page->heap.load(std::memory_order_relaxed);
-  g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
-  if (home->pending[cls].push(page)) g_masks.set_ready(cls, home->index);
-  counters.add(kCtr_pending_enqueued);
+  // `word` is the value the CAS replaced.
+  bool entered_below =
+      state == kDetached && next_state == kDetached && xthread_list(word) == nullptr;
+  if (marked && !entered_below) below_threshold_left();
+  if (state != kDetached || next_state == kDetached) return;
+  if (xthread_list(word) != nullptr) below_threshold_left();  // it was below until now
+  queue_to_home(page, counters);
 }
 
 void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {

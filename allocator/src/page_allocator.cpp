@@ -19,7 +19,8 @@ struct KindState {
 
 struct State {
   SpinLock lock;
-  KindState kinds[2];  // small, medium
+  KindState kinds[2];           // small, medium
+  Segment* segments = nullptr;  // every page segment mapped, through seg_next/seg_prev
 };
 
 State g_state;
@@ -41,6 +42,10 @@ bool map_segment(bool medium) {
   seg->page_count = static_cast<uint16_t>(count);
   seg->pages_in_use = 0;
   for (size_t i = 0; i < count; ++i) new (&seg->pages[i]) Page();
+  seg->seg_prev = nullptr;
+  seg->seg_next = g_state.segments;
+  if (seg->seg_next != nullptr) seg->seg_next->seg_prev = seg;
+  g_state.segments = seg;
   KindState& ks = g_state.kinds[medium];
   // Page 0 holds the header. Push the highest page first so page 1 is handed out first.
   for (size_t i = count - 1; i >= 1; --i) ks.decommitted.push_back(&seg->pages[i]);
@@ -63,6 +68,11 @@ void unmap_segment(Segment* seg) {
     }
   }
   committed_sub(backed);
+  if (seg->seg_prev != nullptr)
+    seg->seg_prev->seg_next = seg->seg_next;
+  else
+    g_state.segments = seg->seg_next;
+  if (seg->seg_next != nullptr) seg->seg_next->seg_prev = seg->seg_prev;
   segment_unmap(seg);
 }
 
@@ -170,6 +180,11 @@ void page_purge(uint64_t now_ns, Purge how) {
     }
   }
   g_state.lock.unlock();
+}
+
+void page_segments_visit(void (*fn)(Segment*, void*), void* arg) {
+  SpinLockGuard guard(g_state.lock);
+  for (Segment* seg = g_state.segments; seg != nullptr; seg = seg->seg_next) fn(seg, arg);
 }
 
 // ---- fork ---------------------------------------------------------------------------------

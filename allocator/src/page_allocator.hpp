@@ -23,6 +23,10 @@ enum class Purge { kSlowPath, kExpired, kAll };
 // Decommits free pages idle for the purge delay (kAll: every free page).
 void page_purge(uint64_t now_ns, Purge how);
 
+// Calls fn(segment, arg) for every page segment mapped now, with the page allocator's lock
+// held (so none is unmapped meanwhile); fn must not call the page allocator.
+void page_segments_visit(void (*fn)(Segment*, void*), void* arg);
+
 // ---- shared with large objects (large.cpp) ----
 
 // A fresh segment of `kind` (magic, kind and mapping size set), counted in segments_mapped

@@ -88,6 +88,7 @@ Page* Heap::choose_page(size_t cls, hak_route route) {
   if (route == HAK_ROUTE_P && (page = adopt(cls, /*gated=*/true))) return page;
   if ((page = orphan_claim(cls))) return page;
   if ((page = empty_page_reuse(cls))) return page;
+  if ((page = threshold_sweep(cls))) return page;
   return new_page(cls);
 }
 
@@ -101,8 +102,8 @@ Page* Heap::must_reuse(size_t cls) {
   for (int64_t i = 0; i < budget && found == nullptr; ++i) {
     Page* page = pending_pop(this, cls);
     if (page == nullptr) break;
-    claim(page);
-    HAK_ASSERT(page->has_free());  // it was queued by a free
+    if (claim(page) && requeue_if_raced(page)) break;  // it would come straight back
+    HAK_ASSERT(page->has_free());                      // it was queued by a free
     found = page;
   }
   q.pop_lock.unlock();
@@ -212,7 +213,7 @@ Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated,
   }
   q.pop_lock.unlock();
   if (!popped) return nullptr;  // blocked, or a push raced in on top (next slow path)
-  claim(page);
+  if (claim(page) && requeue_if_raced(page)) return nullptr;
   counters.add(kCtr_pages_adopted);
   page->adopted = true;
   HAK_ASSERT(page->has_free());  // it was queued by a free
@@ -231,7 +232,7 @@ Page* Heap::orphan_claim(size_t cls) {
     Page* page = pending_pop(dead, cls);
     q.pop_lock.unlock();
     if (page == nullptr) continue;
-    claim(page);
+    if (claim(page) && requeue_if_raced(page)) continue;
     counters.add(kCtr_orphan_claims);
     HAK_ASSERT(page->has_free());  // an orphan was published or queued with free blocks
     return page;
@@ -288,6 +289,17 @@ Page* Heap::release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budg
     }
   }
   return want;
+}
+
+// Detached pages below notify_threshold are in no queue (the original design lost them):
+// before every 16th fresh page while some exist, a sweep queues them to their homes and the
+// own queue is looked at again. Thread exit and hak_collect sweep too.
+Page* Heap::threshold_sweep(size_t cls) {
+  if (g_counters.pages_below_threshold.load(std::memory_order_relaxed) == 0) return nullptr;
+  if (--sweep_countdown != 0) return nullptr;
+  sweep_countdown = 16;
+  sweep_below_threshold(this);
+  return must_reuse(cls);
 }
 
 // The last resort: a page from the page allocator.

@@ -3,6 +3,7 @@
 // segment; a shift finds the page, so there is no per-object header and no lookup table.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "config.hpp"
@@ -30,6 +31,12 @@ struct Segment {
   uint64_t slots_committed;  // backed: used, or freed and not purged yet
   Segment* span_next;        // list of span segments with a free slot
   Segment* span_prev;
+  // Page segments: the page allocator's list of them, for sweeps (under its lock).
+  Segment* seg_next;
+  Segment* seg_prev;
+  // Pages (one bit each) that took remote frees while detached, below notify_threshold:
+  // the sweep looks at these only (ownership.cpp). A stale bit is harmless.
+  std::atomic<uint64_t> below_threshold;
   Page pages[1];  // page_count entries for page segments
 
   HAK_INLINE Page* page_of(const void* p) {

@@ -224,7 +224,8 @@ TEST(RouteP, RouteSLeavesEmptiedPagesWithTheirLiveOwner) {
 TEST(RouteP, RouteAndOptionsFlipWhileThreadsAllocate) {
   ScopedRoute keep_route(HAK_ROUTE_S);
   ScopedOption k1("rfr_window_us", 200), k2("idle_threshold_us", 150), k3("adoption_threshold", 4),
-      k4("min_remote_count", 8), k5("must_reuse_budget", 4);
+      k4("min_remote_count", 8), k5("must_reuse_budget", 4), k6("notify_threshold", 1),
+      k7("reenqueue_after_drain", 0);
   const int kThreads = 4;
 #if defined(__SANITIZE_THREAD__)
   const int kRounds = 150;
@@ -245,12 +246,15 @@ TEST(RouteP, RouteAndOptionsFlipWhileThreadsAllocate) {
   hak_counters before = counters();
   std::thread flipper([&] {
     std::mt19937 rng(99);
-    const char* names[] = {"rfr_window_us", "idle_threshold_us", "adoption_threshold",
-                           "min_remote_count", "must_reuse_budget"};
+    const char* names[] = {"rfr_window_us",        "idle_threshold_us", "adoption_threshold",
+                           "min_remote_count",     "must_reuse_budget", "notify_threshold",
+                           "reenqueue_after_drain"};
     for (int i = 0; !stop.load(); ++i) {
       hak_set_route(static_cast<hak_route>(rng() % 3));
-      const char* name = names[rng() % 5];
-      int64_t value = name == names[4] ? 1 + rng() % 8 : rng() % 300;
+      const char* name = names[rng() % 7];
+      int64_t value = name == names[4] || name == names[5] ? 1 + rng() % 8
+                      : name == names[6]                   ? rng() % 2
+                                                           : rng() % 300;
       EXPECT_EQ(hak_option_set(name, value, nullptr, 0), 0);
       if (i > 300) std::this_thread::yield();
     }

@@ -31,8 +31,9 @@ void* hak_aligned_alloc(size_t alignment, size_t size);
 size_t hak_usable_size(const void* p);
 /* Hands the calling thread's held cross-thread frees to their pages (a thread holds at most
  * 16 chains of at most 64 blocks and 8 KiB, until its next slow-path allocation, exit or this
- * call), then returns expired empty pages to the OS now (force=1: every empty page, not only
- * expired ones). The allocator also does both by itself on its slow paths. */
+ * call), queues detached pages holding remote frees below notify_threshold to their homes,
+ * then returns expired empty pages to the OS now (force=1: every empty page, not only
+ * expired ones). The allocator also does all three by itself on its slow paths. */
 void hak_collect(int force);
 
 /* ---- route: the slow-path policy -------------------------------------------------------- */
@@ -62,6 +63,8 @@ int hak_route_parse(const char* text, hak_route* out);
  *   adoption_threshold adoptable pages of a class needed before adopting (0..1000000)
  *   min_remote_count   remote frees a page needs before it may be adopted (0..65536)
  *   retain_mb          MiB of empty segments kept mapped for reuse, decommitted (0..1048576)
+ *   notify_threshold   remote frees a detached page holds before it is queued (1..4096, 1)
+ *   reenqueue_after_drain  1: a page freed into while being claimed is queued again (0..1, 0)
  * Each is also read at start from HAKMEM_<NAME IN UPPER CASE>, e.g. HAKMEM_PURGE_DELAY_MS. */
 size_t hak_option_count(void);
 /* NULL when index is out of range. */
@@ -101,6 +104,10 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(large_slots_purged, PROCESS, "free 64 KiB slots of large objects returned to the OS")       \
   X(pending_enqueued, HEAP, "pages queued to their home heap on the 0->1 edge of remote frees") \
   X(pending_drained, HEAP, "pages taken from a pending queue")                                  \
+  X(pending_reenqueued, HEAP, "claimed pages queued again: remote frees raced the claim")       \
+  X(pages_below_threshold, GAUGE, "detached pages holding fewer remote frees than the threshold") \
+  X(threshold_sweeps, PROCESS, "sweeps for pages below notify_threshold")                       \
+  X(pages_swept, PROCESS, "pages below notify_threshold queued to their home by a sweep")       \
   X(drain_attempts, HEAP, "remote-free stacks examined (pending, active, partial)")             \
   X(drain_successes, HEAP, "remote-free stacks that yielded blocks")                            \
   X(mustreuse_hits, HEAP, "slow paths served by the own pending queue")                         \
@@ -132,7 +139,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")   \
   X(bytes_committed_peak, GAUGE, "highest bytes_committed")
 
-#define HAK_COUNTERS_VERSION 4
+#define HAK_COUNTERS_VERSION 5
 
 typedef struct hak_counters {
   uint32_t version; /* HAK_COUNTERS_VERSION */
