@@ -19,10 +19,13 @@ struct Config {
   std::string alloc;
   std::string route;  // asked of hakmem; "" keeps its default (HAKMEM_ROUTE, else P)
   std::vector<RunReport> runs;
+  // Further HAKMEM_* settings (--compare-seed) and how the label names them.
+  std::vector<std::pair<std::string, std::string>> env = {};
+  std::string suffix = {};
   // The route the runs reported, so the default route is named too.
   std::string label() const {
     std::string r = runs.empty() ? route : runs.front().route;
-    return r.empty() ? alloc : alloc + " " + r;
+    return (r.empty() ? alloc : alloc + " " + r) + suffix;
   }
 };
 
@@ -40,6 +43,7 @@ int run_child(const Config& c, const std::vector<std::string>& args, std::string
       fmt::print(stderr, "hakmem-bench: {}\n", why);
       _exit(2);
     }
+    for (const auto& [name, value] : c.env) setenv(name.c_str(), value.c_str(), 1);
     std::vector<char*> cargs;
     for (const auto& a : args) cargs.push_back(const_cast<char*>(a.c_str()));
     cargs.push_back(nullptr);
@@ -61,7 +65,8 @@ std::vector<std::string> base_args(int argc, char** argv) {
   std::vector<std::string> args{argv[0]};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--compare" || a == "--compare-routes" || a == "--json") continue;
+    if (a == "--compare" || a == "--compare-routes" || a == "--compare-seed" || a == "--json")
+      continue;
     bool with_value = false;
     for (const char* opt : {"--reps", "--alloc", "--allocs", "--route"}) {
       if (a == opt) {
@@ -132,6 +137,24 @@ Reference best(const std::vector<Config>& configs, Keep keep, Field field, bool 
 
 std::vector<Config> configs_for(const std::string& route, const CompareOptions& options) {
   std::vector<Config> configs;
+  if (options.seed_mode) {
+    // The note's rows: CDA as it was (threshold 1), its threshold and re-enqueue attempts,
+    // and the two routes it proposed instead.
+    auto cda = [](std::string threshold, std::string reenqueue, std::string suffix) {
+      return Config{
+          "hakmem",
+          "CDA",
+          {},
+          {{"HAKMEM_NOTIFY_THRESHOLD", threshold}, {"HAKMEM_REENQUEUE_AFTER_DRAIN", reenqueue}},
+          suffix};
+    };
+    configs.push_back(cda("1", "0", ""));
+    configs.push_back(cda("4", "0", " threshold=4"));
+    configs.push_back(cda("2", "0", " threshold=2"));
+    configs.push_back(cda("1", "1", " threshold=1 + re-enqueue"));
+    for (const char* r : {"S", "P"}) configs.push_back({"hakmem", r, {}});
+    return configs;
+  }
   if (options.routes_mode) {
     for (const char* r : {"S", "P", "CDA"}) configs.push_back({"hakmem", r, {}});
     return configs;
@@ -154,6 +177,8 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
   };
   auto peer = [](const Config& c) { return c.alloc != "hakmem"; };
   std::string ref_name = routes_mode ? "hakmem S" : "system";
+  bool seed = false;
+  for (const Config& c : configs) seed = seed || !c.env.empty();
   Reference ref_ops = best(configs, by_name(ref_name), ops, true);
   Reference ref_rss = best(configs, by_name(ref_name), rss, false);
   Reference best_ops = best(configs, peer, ops, true);
@@ -166,10 +191,11 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
   fmt::print(
       "\n| config | M ops/s median (min-max) | x {} |{} peak RSS MiB median (min-max) | x {} |{}"
       " wall s median (min-max) | bad blocks | peak committed MiB | page reuse | new pages |"
-      " pending enq/drained | drain att/succ | adoptions |\n",
-      ref_name, peers ? " x best peer |" : "", ref_name, peers ? " x lowest peer |" : "");
-  fmt::print("|---|---|---|{}---|---|{}---|---|---|---|---|---|---|---|\n", peers ? "---|" : "",
-             peers ? "---|" : "");
+      " pending enq/drained | drain att/succ | adoptions |{}\n",
+      ref_name, peers ? " x best peer |" : "", ref_name, peers ? " x lowest peer |" : "",
+      seed ? " swept | re-enqueued |" : "");
+  fmt::print("|---|---|---|{}---|---|{}---|---|---|---|---|---|---|---|{}\n", peers ? "---|" : "",
+             peers ? "---|" : "", seed ? "---|---|" : "");
   for (const Config& c : configs) {
     if (c.runs.empty()) continue;
     Stat so = stat_of(c, ops), sr = stat_of(c, rss);
@@ -187,7 +213,7 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
     fmt::print(
         "| {} | {:.2f} ({:.2f}-{:.2f}) | {} |{} {:.1f} ({:.1f}-{:.1f}) | {} |{} {:.2f} "
         "({:.2f}-{:.2f}) "
-        "| {:.0f} | {} | {} | {} | {} | {} | {} |\n",
+        "| {:.0f} | {} | {} | {} | {} | {} | {} |{}\n",
         c.label(), so.median, so.min, so.max, ref_ops.ratio(so.median),
         peer_cell(best_ops, so.median), sr.median, sr.min, sr.max, ref_rss.ratio(sr.median),
         peer_cell(low_rss, sr.median), sw.median, sw.min, sw.max, bad,
@@ -198,7 +224,9 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
         hk(fmt::format("{:.0f}", med("new_pages"))),
         hk(fmt::format("{:.0f}/{:.0f}", med("pending_enqueued"), med("pending_drained"))),
         hk(fmt::format("{:.0f}/{:.0f}", med("drain_attempts"), med("drain_successes"))),
-        hk(fmt::format("{:.0f}", med("pages_adopted"))));
+        hk(fmt::format("{:.0f}", med("pages_adopted"))),
+        seed ? fmt::format(" {:.0f} | {:.0f} |", med("pages_swept"), med("pending_reenqueued"))
+             : std::string());
   }
 }
 
@@ -213,7 +241,11 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
   fmt::print(
       "{} --compare{}: {} configurations x {} reps, interleaved, each in its own process with "
       "its allocator preloaded, on {} cores\n",
-      bench, options.routes_mode ? "-routes" : "", configs.size(), options.reps, nproc);
+      bench,
+      options.seed_mode     ? "-seed"
+      : options.routes_mode ? "-routes"
+                            : "",
+      configs.size(), options.reps, nproc);
   for (int rep = 0; rep < options.reps; ++rep) {
     for (Config& c : configs) {
       std::vector<std::string> args = base;
@@ -233,14 +265,12 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
       // A run with bad blocks exits 1 but still reports; its row shows them.
       fmt::print(stderr,
                  "  rep {}/{} {:<12} {:8.2f} M ops/s  wall {:6.2f} s  peak RSS {:7.1f} MiB{}\n",
-                 rep + 1, options.reps,
-                 r->route.empty() ? c.alloc : fmt::format("{} {}", c.alloc, r->route), ops(*r),
-                 r->wall_seconds, rss(*r),
+                 rep + 1, options.reps, c.label(), ops(*r), r->wall_seconds, rss(*r),
                  r->bad_blocks ? fmt::format("  {} BAD BLOCKS", r->bad_blocks) : "");
       c.runs.push_back(std::move(*r));
     }
   }
-  print_table(configs, options.routes_mode);
+  print_table(configs, options.routes_mode || options.seed_mode);
   return failures == 0 ? 0 : 1;
 }
 

@@ -1,7 +1,7 @@
 // Side-by-side comparison: re-runs this binary once per configuration and repetition,
 // interleaved (A B C A B C ...), each in a fresh process with its allocator preloaded (so
 // peak RSS is per run), then prints medians with min-max and ratios against the system
-// malloc and the best peer (or, for routes, against Route S).
+// malloc and the best peer (or, for routes and the note's table, against Route S).
 #pragma once
 
 #include <string>
@@ -12,9 +12,10 @@ namespace hakmem::bench {
 struct CompareOptions {
   bool allocs_mode = false;         // every allocator, hakmem with the given route
   bool routes_mode = false;         // hakmem S, P, CDA
+  bool seed_mode = false;           // the design note's table: CDA x thresholds, S, P
   std::vector<std::string> allocs;  // allocators to compare; empty: every installed one
   int reps = 3;
-  bool any() const { return allocs_mode || routes_mode; }
+  bool any() const { return allocs_mode || routes_mode || seed_mode; }
 };
 
 int run_compare(int argc, char** argv, const std::string& bench, const std::string& route,

@@ -53,6 +53,9 @@ void add_common(CLI::App* cmd, Common& c) {
                   "installed one)")
       ->delimiter(',');
   cmd->add_flag("--compare-routes", c.compare.routes_mode, "run hakmem's S, P and CDA interleaved");
+  cmd->add_flag("--compare-seed", c.compare.seed_mode,
+                "the design note's table, interleaved: CDA with notify_threshold 1, 4, 2 and 1 + "
+                "reenqueue_after_drain, then Route S and Route P");
   cmd->add_option("--reps", c.compare.reps, "repetitions per configuration when comparing")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
