@@ -156,7 +156,7 @@ std::vector<Config> configs_for(const std::string& route, const CompareOptions& 
     return configs;
   }
   if (options.routes_mode) {
-    for (const char* r : {"S", "P", "CDA"}) configs.push_back({"hakmem", r, {}});
+    for (const char* r : {"S", "P", "CDA", "A"}) configs.push_back({"hakmem", r, {}});
     return configs;
   }
   std::vector<std::string> skipped;

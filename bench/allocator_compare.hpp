@@ -11,7 +11,7 @@ namespace hakmem::bench {
 
 struct CompareOptions {
   bool allocs_mode = false;         // every allocator, hakmem with the given route
-  bool routes_mode = false;         // hakmem S, P, CDA
+  bool routes_mode = false;         // hakmem S, P, CDA, A
   bool seed_mode = false;           // the design note's table: CDA x thresholds, S, P
   std::vector<std::string> allocs;  // allocators to compare; empty: every installed one
   int reps = 3;

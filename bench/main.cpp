@@ -43,7 +43,7 @@ void add_common(CLI::App* cmd, Common& c) {
                               fmt::join(alloc_names(), ", ")))
       ->capture_default_str();
   cmd->add_option("--route", c.route,
-                  "hakmem slow-path route, S, P or CDA, set as HAKMEM_ROUTE (default: "
+                  "hakmem slow-path route, S, P, CDA or A, set as HAKMEM_ROUTE (default: "
                   "HAKMEM_ROUTE, else P)");
   cmd->add_flag("--json", c.json, "print one JSON object instead of text");
   cmd->add_flag("--compare", c.compare.allocs_mode,
@@ -52,7 +52,8 @@ void add_common(CLI::App* cmd, Common& c) {
                   "with --compare: only these allocators (comma-separated; default every "
                   "installed one)")
       ->delimiter(',');
-  cmd->add_flag("--compare-routes", c.compare.routes_mode, "run hakmem's S, P and CDA interleaved");
+  cmd->add_flag("--compare-routes", c.compare.routes_mode,
+                "run hakmem's S, P, CDA and A interleaved");
   cmd->add_flag("--compare-seed", c.compare.seed_mode,
                 "the design note's table, interleaved: CDA with notify_threshold 1, 4, 2 and 1 + "
                 "reenqueue_after_drain, then Route S and Route P");
@@ -92,7 +93,7 @@ int run(int argc, char** argv, const std::string& bench, double requested, const
         const std::function<Measured()>& body) {
   std::string route;
   if (!c.route.empty() && (route = canonical_route(c.route)).empty())
-    fail(fmt::format("--route must be S, P or CDA, not '{}'", c.route));
+    fail(fmt::format("--route must be S, P, CDA or A, not '{}'", c.route));
   if (c.compare.any()) return run_compare(argc, argv, bench, route, c.compare);
   setup_alloc(c, route, argv);
   Measured m;

@@ -107,7 +107,7 @@ std::vector<std::string> available_alloc_names(std::vector<std::string>* skipped
 std::string canonical_route(const std::string& text) {
   std::string up;
   for (char ch : text) up += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return up == "S" || up == "P" || up == "CDA" ? up : "";
+  return up == "S" || up == "P" || up == "CDA" || up == "A" ? up : "";
 }
 
 bool set_alloc_env(const std::string& alloc, const std::string& route, std::string* why) {

@@ -18,7 +18,7 @@ namespace hakmem::bench {
 std::vector<std::string> alloc_names();
 // The allocators whose library is present here; a note per missing one goes to *skipped.
 std::vector<std::string> available_alloc_names(std::vector<std::string>* skipped);
-// "S", "P" or "CDA" from any case; "" for anything else.
+// "S", "P", "CDA" or "A" from any case; "" for anything else.
 std::string canonical_route(const std::string& text);
 
 // Prepares this process's environment so that exec'ing this binary runs on `alloc`:

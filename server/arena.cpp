@@ -107,12 +107,12 @@ bool is_valid_route(std::string_view route) {
   std::string upper(route);
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-  return upper == "S" || upper == "P" || upper == "CDA";
+  return upper == "S" || upper == "P" || upper == "CDA" || upper == "A";
 }
 
 std::unique_ptr<Arena> make_arena(std::string_view name, const ArenaOptions& options) {
   if (!is_valid_route(options.route)) {
-    throw std::invalid_argument("unknown route '" + options.route + "' (expected S, P or CDA)");
+    throw std::invalid_argument("unknown route '" + options.route + "' (expected S, P, CDA or A)");
   }
   if (name == "system") return make_system_arena(options);
 #ifdef HAKMEM_SERVER_WITH_HAKMEM

@@ -60,7 +60,7 @@ class Arena {
 ArenaCounters arena_counters();
 
 struct ArenaOptions {
-  std::string route = "S";  // hakmem only: S, P or CDA
+  std::string route = "S";  // hakmem only: S, P, CDA or A
 };
 
 // Names compiled into this binary, default first.
@@ -68,7 +68,7 @@ std::vector<std::string> arena_names();
 std::string default_arena_name();
 // Throws std::invalid_argument with a one-line message for an unknown name or bad option.
 std::unique_ptr<Arena> make_arena(std::string_view name, const ArenaOptions& options);
-// Validates a route name (S, P, CDA; any case) without needing the allocator.
+// Validates a route name (S, P, CDA, A; any case) without needing the allocator.
 bool is_valid_route(std::string_view route);
 
 // One factory per implementation (arena_<name>.cpp).

@@ -36,7 +36,7 @@ class HakmemArena final : public Arena {
 std::unique_ptr<Arena> make_hakmem_arena(const ArenaOptions& options) {
   hak_route route{};
   if (hak_route_parse(options.route.c_str(), &route) != 0 || hak_set_route(route) != 0) {
-    throw std::invalid_argument("unknown route '" + options.route + "' (expected S, P or CDA)");
+    throw std::invalid_argument("unknown route '" + options.route + "' (expected S, P, CDA or A)");
   }
   return std::make_unique<HakmemArena>();
 }

@@ -69,9 +69,9 @@ int main(int argc, char** argv) {
                  "Allocator for request and reply objects (jemalloc: the process malloc, "
                  "so start with LD_PRELOAD=libjemalloc.so.2; checked via mallctl)")
       ->check(CLI::IsMember(hakmem::server::arena_names()));
-  app.add_option("--route", config.route, "hakmem route: S, P or CDA")
+  app.add_option("--route", config.route, "hakmem route: S, P, CDA or A")
       ->check([](const std::string& v) {
-        return hakmem::server::is_valid_route(v) ? std::string() : "expected S, P or CDA";
+        return hakmem::server::is_valid_route(v) ? std::string() : "expected S, P, CDA or A";
       });
   app.add_option("--store", config.store.kind, "Storage engine")
       ->check(CLI::IsMember({"rocksdb", "memory"}));

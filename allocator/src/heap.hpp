@@ -70,6 +70,8 @@ struct Heap {
   Heap* pool_next = nullptr;
   Heap* all_next = nullptr;
   PendingQueue pending[kClassCount];  // written by other threads: kept apart
+  // Route A: pages adopted from this heap since its last fresh page, per class (adopters add).
+  std::atomic<uint32_t> robbed[kClassCount] = {};
 
   constexpr Heap() {
     for (Page*& p : direct) p = &g_empty_page;
@@ -142,6 +144,7 @@ struct Heap {
   Page* threshold_sweep(size_t cls);    // pages_swept, then mustreuse_hits
   Page* new_page(size_t cls);           // new_pages
   Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated, HeapCounterId* verdict);
+  bool adoption_would_pass(size_t cls);  // Route A's probe while the class is closed
   Page* release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budget, Page* want);
 
   // ownership.cpp

@@ -295,6 +295,8 @@ const char* hak_route_name(hak_route route) {
       return "P";
     case HAK_ROUTE_CDA:
       return "CDA";
+    case HAK_ROUTE_A:
+      return "A";
   }
   return "?";
 }
@@ -307,13 +309,18 @@ int hak_route_parse(const char* text, hak_route* out) {
     *out = HAK_ROUTE_P;
   else if (strcasecmp(text, "CDA") == 0)
     *out = HAK_ROUTE_CDA;
+  else if (strcasecmp(text, "A") == 0)
+    *out = HAK_ROUTE_A;
   else
     return EINVAL;
   return 0;
 }
 
 int hak_set_route(hak_route route) {
-  if (route != HAK_ROUTE_S && route != HAK_ROUTE_P && route != HAK_ROUTE_CDA) return EINVAL;
+  if (route != HAK_ROUTE_S && route != HAK_ROUTE_P && route != HAK_ROUTE_CDA &&
+      route != HAK_ROUTE_A) {
+    return EINVAL;
+  }
   g_option_values[kOptRoute].store(route, std::memory_order_relaxed);
   g_option_sources[kOptRoute].store(kFromRunTime, std::memory_order_relaxed);
   return 0;

@@ -13,7 +13,7 @@ namespace hakmem {
 
 // X(id, name, min, max, default, help): the one place each default is written.
 #define HAK_OPTIONS(X)                                                                        \
-  X(kOptRoute, route, 0, 2, 1, "slow-path policy: S (0), P (1) or CDA (2); default P")        \
+  X(kOptRoute, route, 0, 3, 1, "slow-path policy: S (0), P (1), CDA (2) or A (3); default P") \
   X(kOptMustReuseBudget, must_reuse_budget, 1, 1024, 4,                                       \
     "pending pages examined per slow path before anything else; default 4, range 1..1024")    \
   X(kOptPurgeDelayMs, purge_delay_ms, 0, 3600000, 10,                                         \
@@ -37,7 +37,10 @@ namespace hakmem {
     "pages below it are queued by a sweep; default 1, range 1..4096")                         \
   X(kOptReenqueueAfterDrain, reenqueue_after_drain, 0, 1, 0,                                  \
     "1: a page that got remote frees while it was claimed is queued again instead of used; "  \
-    "default 0")
+    "default 0")                                                                              \
+  X(kOptRouteAWindow, route_a_window, 4, 1000000, 64,                                         \
+    "Route A: adoptions + fresh pages of a class per open/close decision; default 64, range " \
+    "4..1000000")
 
 enum OptionId : size_t {
 #define HAK_OPTION_ID(id, name, min, max, def, help) id,

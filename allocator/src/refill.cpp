@@ -3,7 +3,8 @@
 // like it. Route S follows the original design's order (own pending queue under a budget, active
 // page's remote frees, partial list, orphans, and only then an emptied or a new page); Route P adds
 // one gated adoption before orphans; CDA adopts first with every gate off, to reproduce the
-// original design's failure. The steps only choose: the state changes they need are made by
+// original design's failure; Route A takes Route P's step only for classes it has opened
+// (route_auto.hpp). The steps only choose: the state changes they need are made by
 // ownership.cpp.
 #include <cerrno>
 
@@ -14,6 +15,7 @@
 #include "ownership.hpp"
 #include "page_allocator.hpp"
 #include "ready_mask.hpp"
+#include "route_auto.hpp"
 
 namespace hakmem {
 
@@ -86,6 +88,7 @@ Page* Heap::choose_page(size_t cls, hak_route route) {
   if ((page = active_drain(cls))) return page;
   if ((page = partial_reuse(cls))) return page;
   if (route == HAK_ROUTE_P && (page = adopt(cls, /*gated=*/true))) return page;
+  if (route == HAK_ROUTE_A && route_a_open(cls) && (page = adopt(cls, /*gated=*/true))) return page;
   if ((page = orphan_claim(cls))) return page;
   if ((page = empty_page_reuse(cls))) return page;
   if ((page = threshold_sweep(cls))) return page;
@@ -215,6 +218,10 @@ Page* Heap::adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated,
   if (!popped) return nullptr;  // blocked, or a push raced in on top (next slow path)
   if (claim(page) && requeue_if_raced(page)) return nullptr;
   counters.add(kCtr_pages_adopted);
+  if (route() == HAK_ROUTE_A) {
+    victim->robbed[cls].fetch_add(1, std::memory_order_relaxed);
+    route_a_adopted(cls);
+  }
   page->adopted = true;
   HAK_ASSERT(page->has_free());  // it was queued by a free
   return page;
@@ -302,6 +309,26 @@ Page* Heap::threshold_sweep(size_t cls) {
   return must_reuse(cls);
 }
 
+// Would Route P adopt here? The victims' queues are only looked at, nothing is counted.
+bool Heap::adoption_would_pass(size_t cls) {
+  constexpr size_t kCandidates = 4;
+  Heap* candidates[kCandidates];
+  size_t n =
+      find_ready_heaps(cls, /*want_dead=*/false, this, &victim_cursor, candidates, kCandidates);
+  uint64_t now = os::now_ns();
+  for (size_t i = 0; i < n; ++i) {
+    PendingQueue& q = candidates[i]->pending[cls];
+    if (!q.pop_lock.try_lock()) continue;
+    Page* head = q.head.load(std::memory_order_acquire);
+    HeapCounterId verdict = head != nullptr ? adoption_gate(cls, candidates[i], head, now)
+                                            : kCtr_adoption_blocked_pressure;
+    q.pop_lock.unlock();
+    if (verdict == kCtr_adoption_allowed) return true;
+    if (verdict == kCtr_adoption_blocked_pressure && head != nullptr) return false;
+  }
+  return false;
+}
+
 // The last resort: a page from the page allocator.
 Page* Heap::new_page(size_t cls) {
   uint64_t segments = g_counters.segments_mapped.load(std::memory_order_relaxed);
@@ -314,6 +341,11 @@ Page* Heap::new_page(size_t cls) {
   format(page, cls);
   counters.add(kCtr_new_pages);
   bump(counters.pages_fresh[cls]);
+  if (route() == HAK_ROUTE_A) {
+    uint32_t robbed_here = robbed[cls].load(std::memory_order_relaxed);
+    if (robbed_here != 0) robbed_here = robbed[cls].exchange(0, std::memory_order_relaxed);
+    route_a_fresh_page(cls, robbed_here, !route_a_open(cls) && adoption_would_pass(cls));
+  }
   return page;
 }
 

@@ -24,7 +24,7 @@ namespace v1 = hakmem::admin::v1;
 
 constexpr char kUsage[] =
     "usage: hakmem-admin [--addr HOST:PORT[,HOST:PORT...]]... [--token T] "
-    "{route get | route set S|P|CDA | options get | options set NAME=VALUE... | "
+    "{route get | route set S|P|CDA|A | options get | options set NAME=VALUE... | "
     "counters [--all] [--json] [--reset] [--per-server] [--watch SECONDS [--count N]] | stats "
     "[--json]}";
 
@@ -48,10 +48,11 @@ std::optional<v1::Route> parse_route(const std::string& text) {
   if (u == "S") return v1::ROUTE_S;
   if (u == "P") return v1::ROUTE_P;
   if (u == "CDA") return v1::ROUTE_CDA;
+  if (u == "A") return v1::ROUTE_A;
   return std::nullopt;
 }
 
-// NAME=VALUE; the route option also takes S, P or CDA (the allocator numbers them 0, 1, 2).
+// NAME=VALUE; the route option also takes S, P, CDA or A (the allocator numbers them 0-3).
 std::optional<v1::OptionAssignment> parse_assignment(const std::string& text) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) return std::nullopt;
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
   CLI::App* route_get = route->add_subcommand("get", "print the route");
   CLI::App* route_set = route->add_subcommand("set", "switch the route");
   std::string route_arg;
-  route_set->add_option("ROUTE", route_arg, "S, P or CDA")->required();
+  route_set->add_option("ROUTE", route_arg, "S, P, CDA or A")->required();
 
   CLI::App* options = app.add_subcommand("options", "the allocator's tuning options");
   options->require_subcommand(1);
@@ -256,7 +257,7 @@ int main(int argc, char** argv) {
   std::optional<v1::Route> wanted_route;
   if (route_set->parsed()) {
     wanted_route = parse_route(route_arg);
-    if (!wanted_route) return usage_error("route must be S, P or CDA, not '" + route_arg + "'");
+    if (!wanted_route) return usage_error("route must be S, P, CDA or A, not '" + route_arg + "'");
   }
   v1::SetOptionsRequest set_req;
   for (const std::string& text : assignment_args) {

@@ -76,6 +76,8 @@ const char* route_name(v1::Route route) {
       return "P";
     case v1::ROUTE_CDA:
       return "CDA";
+    case v1::ROUTE_A:
+      return "A";
     default:
       return "unspecified";
   }

@@ -18,6 +18,7 @@ admin::Route to_proto(const std::string& route) {
   if (route == "S") return admin::ROUTE_S;
   if (route == "P") return admin::ROUTE_P;
   if (route == "CDA") return admin::ROUTE_CDA;
+  if (route == "A") return admin::ROUTE_A;
   return admin::ROUTE_UNSPECIFIED;
 }
 

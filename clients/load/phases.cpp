@@ -43,8 +43,8 @@ bool parse_phases(const std::string& text, std::vector<PhaseSpec>* out, std::str
     }
     PhaseSpec phase;
     phase.route = item.substr(0, colon);
-    if (phase.route != "S" && phase.route != "P" && phase.route != "CDA") {
-      *error = "route '" + phase.route + "' is not S, P or CDA";
+    if (phase.route != "S" && phase.route != "P" && phase.route != "CDA" && phase.route != "A") {
+      *error = "route '" + phase.route + "' is not S, P, CDA or A";
       return false;
     }
     if (!parse_duration(item.substr(colon + 1), &phase.duration)) {

@@ -10,7 +10,7 @@
 namespace hakmem::load {
 
 struct PhaseSpec {
-  std::string route;  // "S", "P" or "CDA"
+  std::string route;  // "S", "P", "CDA" or "A"
   std::chrono::milliseconds duration{0};
 };
 

@@ -57,7 +57,7 @@ TEST_F(AdminServiceTest, GetRouteReportsTheAllocatorsRoute) {
 TEST_F(AdminServiceTest, SetRouteReturnsPreviousAndCurrent) {
   // The allocator accepts every route today (P and CDA run Route S's paths until their
   // adoption lands), so each switch must succeed and show in hak_get_route.
-  v1::Route order[] = {v1::ROUTE_P, v1::ROUTE_CDA, v1::ROUTE_S, v1::ROUTE_S};
+  v1::Route order[] = {v1::ROUTE_P, v1::ROUTE_CDA, v1::ROUTE_A, v1::ROUTE_S, v1::ROUTE_S};
   v1::Route previous = v1::ROUTE_S;
   for (v1::Route wanted : order) {
     v1::SetRouteRequest req;
@@ -73,13 +73,13 @@ TEST_F(AdminServiceTest, SetRouteReturnsPreviousAndCurrent) {
 }
 
 TEST_F(AdminServiceTest, SetRouteRejectsUnknownRoutes) {
-  for (int bad : {0, 4, 99}) {
+  for (int bad : {0, 5, 99}) {
     v1::SetRouteRequest req;
     req.set_route(static_cast<v1::Route>(bad));
     v1::SetRouteResponse r;
     grpc::Status s = srv_.stub->SetRoute(context().get(), req, &r);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
-    EXPECT_NE(s.error_message().find("S, P or CDA"), std::string::npos) << s.error_message();
+    EXPECT_NE(s.error_message().find("S, P, CDA or A"), std::string::npos) << s.error_message();
     EXPECT_EQ(hak_get_route(), HAK_ROUTE_S);
   }
 }

@@ -51,7 +51,8 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.ok("route", "set", "P"), "route S -> P\n")
         self.assertEqual(self.ok("route", "set", "cda"), "route P -> CDA\n")
         self.assertEqual(self.ok("route", "get"), "route CDA\n")
-        self.assertEqual(self.ok("route", "set", "S"), "route CDA -> S\n")
+        self.assertEqual(self.ok("route", "set", "a"), "route CDA -> A\n")
+        self.assertEqual(self.ok("route", "set", "S"), "route A -> S\n")
 
     def options(self):
         rows = self.ok("options", "get").splitlines()

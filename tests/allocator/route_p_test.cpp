@@ -250,7 +250,7 @@ TEST(RouteP, RouteAndOptionsFlipWhileThreadsAllocate) {
                            "min_remote_count",     "must_reuse_budget", "notify_threshold",
                            "reenqueue_after_drain"};
     for (int i = 0; !stop.load(); ++i) {
-      hak_set_route(static_cast<hak_route>(rng() % 3));
+      hak_set_route(static_cast<hak_route>(rng() % 4));  // S, P, CDA, A
       const char* name = names[rng() % 7];
       int64_t value = name == names[4] || name == names[5] ? 1 + rng() % 8
                       : name == names[6]                   ? rng() % 2

@@ -42,20 +42,47 @@ typedef enum hak_route {
   HAK_ROUTE_S = 0,   /* owner-only reuse: must-reuse gate, partial list, orphans */
   HAK_ROUTE_P = 1,   /* Route S plus one gated adoption of another heap's pending page */
   HAK_ROUTE_CDA = 2, /* adoption with every gate off: the seed's failed baseline */
+  HAK_ROUTE_A = 3,   /* per size class, S or P, chosen by the allocator from its counters */
 } hak_route;
 
 /* 0 on success; EINVAL for an unknown route. Safe while other threads allocate. */
 int hak_set_route(hak_route route);
 hak_route hak_get_route(void);
-/* "S", "P" or "CDA". */
+/* "S", "P", "CDA" or "A". */
 const char* hak_route_name(hak_route route);
-/* Accepts S, P, CDA (any case). 0 on success, EINVAL otherwise. */
+/* Accepts S, P, CDA, A (any case). 0 on success, EINVAL otherwise. */
 int hak_route_parse(const char* text, hak_route* out);
+
+/* Route A's decision for one size class. Every class starts closed (Route S). It closes after
+ * a window (route_a_window adoptions + fresh pages of the class) in which at least half the
+ * adopted pages were followed by their victim taking a fresh page (the domino); it opens
+ * after a window in which at least half the fresh pages (and a quarter of the window) were
+ * taken while an idle heap's pending page passed every Route P gate. */
+typedef enum hak_route_a_reason {
+  HAK_ROUTE_A_START = 0,        /* closed since start: no window has opened it */
+  HAK_ROUTE_A_IDLE_PENDING = 1, /* opened: pending pages aged in idle heaps */
+  HAK_ROUTE_A_DOMINO = 2,       /* closed: adoption victims took fresh pages */
+} hak_route_a_reason;
+
+typedef struct hak_route_a_state {
+  uint64_t class_size;
+  int open;                  /* 1: adoption open (Route P), 0: closed (Route S) */
+  hak_route_a_reason reason; /* of the last switch */
+  uint64_t switches;
+  uint64_t window_events; /* events of the current window so far */
+  /* The last complete window: */
+  uint64_t last_adoptions, last_dominoes, last_fresh_pages, last_missed;
+} hak_route_a_state;
+
+/* Size classes: 0 .. hak_class_count() - 1. */
+size_t hak_class_count(void);
+/* 0 on success; EINVAL for a class out of range. Kept whichever route runs. */
+int hak_route_a_class(size_t cls, hak_route_a_state* out);
 
 /* ---- tuning options --------------------------------------------------------------------- */
 
 /* Options are named integers; hak_option_count()/hak_option_name(i) enumerate them:
- *   route              0=S 1=P 2=CDA, default P (also by name through hak_option_set_text)
+ *   route              0=S 1=P 2=CDA 3=A, default P (also by name through hak_option_set_text)
  *   must_reuse_budget  pending pages examined per slow path before anything else (1..1024)
  *   purge_delay_ms     how long an empty page stays committed (0..3600000)
  *   rfr_window_us      right-of-first-refusal window after a page's 0->1 edge (0..10000000)
@@ -65,6 +92,7 @@ int hak_route_parse(const char* text, hak_route* out);
  *   retain_mb          MiB of empty segments kept mapped for reuse, decommitted (0..1048576)
  *   notify_threshold   remote frees a detached page holds before it is queued (1..4096, 1)
  *   reenqueue_after_drain  1: a page freed into while being claimed is queued again (0..1, 0)
+ *   route_a_window     Route A: adoptions + fresh pages of a class per decision (4..1000000)
  * Each is also read at start from HAKMEM_<NAME IN UPPER CASE>, e.g. HAKMEM_PURGE_DELAY_MS. */
 size_t hak_option_count(void);
 /* NULL when index is out of range. */
@@ -108,6 +136,11 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(pages_below_threshold, GAUGE, "detached pages holding fewer remote frees than the threshold") \
   X(threshold_sweeps, PROCESS, "sweeps for pages below notify_threshold")                       \
   X(pages_swept, PROCESS, "pages below notify_threshold queued to their home by a sweep")       \
+  X(route_a_open_classes, GAUGE, "Route A: bit c set = adoption open for size class c")         \
+  X(route_a_opened, PROCESS, "Route A: classes opened (pending pages aged in idle heaps)")      \
+  X(route_a_closed, PROCESS, "Route A: classes closed (adoption victims took fresh pages)")     \
+  X(route_a_dominoes, PROCESS, "Route A: adopted pages whose victim then took a fresh page")    \
+  X(route_a_missed, PROCESS, "Route A: fresh pages taken while an idle heap's page would do")   \
   X(drain_attempts, HEAP, "remote-free stacks examined (pending, active, partial)")             \
   X(drain_successes, HEAP, "remote-free stacks that yielded blocks")                            \
   X(mustreuse_hits, HEAP, "slow paths served by the own pending queue")                         \

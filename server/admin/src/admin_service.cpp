@@ -62,7 +62,7 @@ grpc::Status AdminServiceImpl::SetRoute(grpc::ServerContext* ctx, const v1::SetR
   hak_route wanted;
   if (!from_proto(req->route(), &wanted)) {
     return {grpc::StatusCode::INVALID_ARGUMENT,
-            "route must be S, P or CDA (got enum value " + std::to_string(req->route()) + ")"};
+            "route must be S, P, CDA or A (got enum value " + std::to_string(req->route()) + ")"};
   }
   std::lock_guard lock(write_mu_);
   hak_route previous = hak_get_route();

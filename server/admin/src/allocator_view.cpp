@@ -15,6 +15,8 @@ v1::Route to_proto(hak_route route) {
       return v1::ROUTE_P;
     case HAK_ROUTE_CDA:
       return v1::ROUTE_CDA;
+    case HAK_ROUTE_A:
+      return v1::ROUTE_A;
   }
   return v1::ROUTE_UNSPECIFIED;
 }
@@ -29,6 +31,9 @@ bool from_proto(v1::Route route, hak_route* out) {
       return true;
     case v1::ROUTE_CDA:
       *out = HAK_ROUTE_CDA;
+      return true;
+    case v1::ROUTE_A:
+      *out = HAK_ROUTE_A;
       return true;
     default:
       return false;
