@@ -146,7 +146,7 @@ TEST_F(AdminServiceTest, SetOptionsRejectsOutOfRangeValuesAndChangesNothing) {
   const int64_t delay = option("purge_delay_ms");
   expect_rejected_whole(srv_, "purge_delay_ms", -1, "purge_delay_ms");
   expect_rejected_whole(srv_, "min_remote_count", 65537, "min_remote_count");
-  expect_rejected_whole(srv_, "route", 3, "route");
+  expect_rejected_whole(srv_, "route", 4, "route");
   EXPECT_EQ(option("purge_delay_ms"), delay);
   EXPECT_EQ(hak_get_route(), HAK_ROUTE_S);
 }
