@@ -90,7 +90,7 @@ RuntimeConfig::Param allocator_param(const char* option) {
             if (is_route) {
               hak_route r{};
               if (hak_route_parse(std::string(text).c_str(), &r) != 0) {
-                return "route must be S, P or CDA";
+                return "route must be S, P, CDA or A";
               }
               v = r;
             } else if (!parse_ll(text, &v)) {

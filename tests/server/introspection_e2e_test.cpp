@@ -133,7 +133,7 @@ TEST_P(IntrospectionTest, ConfigSetReachesTheServerAndTheAllocator) {
     EXPECT_EQ(call({"CONFIG", "GET", "hakmem-route"}), "*[$hakmem-route,$S]");
     EXPECT_EQ(call({"CONFIG", "SET", "hakmem-route", "Q"}),
               "-ERR CONFIG SET failed (possibly related to argument 'hakmem-route') - route "
-              "must be S, P or CDA");
+              "must be S, P, CDA or A");
   }
   EXPECT_EQ(call({"SET", "k", "v"}), "+OK");
   EXPECT_EQ(call({"CONFIG", "RESETSTAT"}), "+OK");

@@ -137,7 +137,7 @@ TEST_F(RuntimeConfigTest, AllocatorOptionsAreCheckedByTheAllocator) {
   EXPECT_EQ(get("hakmem-route"), "S");
   EXPECT_EQ(runtime_.set({{"hakmem-route", "X"}}),
             "ERR CONFIG SET failed (possibly related to argument 'hakmem-route') - route must be "
-            "S, P or CDA");
+            "S, P, CDA or A");
   const std::string delay = get("hakmem-purge-delay-ms");
   std::string err = runtime_.set({{"hakmem-route", "P"}, {"hakmem-purge-delay-ms", "99999999"}});
   EXPECT_NE(err.find("out of range"), std::string::npos) << err;

@@ -89,7 +89,8 @@ def check_under_load(args):
         assert load.wait(timeout=60) == 0, load.stderr.read()
         assert len(texts) >= 2, "the load ended before two scrapes"
         last = samples(texts[-1])
-        gauges = {"bytes_in_use", "bytes_in_use_peak", "bytes_committed", "bytes_committed_peak"}
+        gauges = {"bytes_in_use", "bytes_in_use_peak", "bytes_committed", "bytes_committed_peak",
+                  "pages_below_threshold", "route_a_open_classes"}
         for name, value in admin.items():
             metric = scrape_name(name, name in gauges)
             assert metric in last, f"counter {name} is not in the scrape as {metric}"
