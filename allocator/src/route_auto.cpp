@@ -111,6 +111,3 @@ extern "C" int hak_route_a_class(size_t cls, hak_route_a_state* out) {
   return 0;
 }
 
-extern "C" size_t hak_class_count(void) {
-  return kClassCount;
-}

@@ -207,8 +207,6 @@ typedef struct hak_class_stats {
   uint64_t pages_new;    /* of which fresh from the page allocator (the rest are reuses) */
   int64_t pages_in_use;  /* pages formatted for the class now */
 } hak_class_stats;
-/* How many size classes there are (objects above the largest are "large"). */
-size_t hak_class_count(void);
 /* Fills *out for class `cls`; returns 0, or -1 when cls >= hak_class_count(). */
 int hak_class_stats_get(size_t cls, hak_class_stats* out);
 
