@@ -2,10 +2,14 @@
 // (`Page::heap`), and the owner-only lists a page moves through (active, partial). The state
 // machine (the invariant it keeps is stated in page.hpp):
 //
-//   OWNED --park, full--> DETACHED --remote frees reach notify_threshold (1: the 0->1 edge)-->
-//   QUEUED DETACHED, below the threshold --sweep--> QUEUED DETACHED --reclaim (its owner frees into
-//   it)--> OWNED QUEUED --claim (whoever popped it from the pending queue)--> OWNED OWNED --publish
-//   (thread exit)--> QUEUED (free blocks) or DETACHED (full)
+// clang-format off
+//   OWNED    --park, full-->                                  DETACHED
+//   DETACHED --remote frees reach notify_threshold (1: 0->1)--> QUEUED
+//   DETACHED --below the threshold, swept-->                  QUEUED
+//   DETACHED --reclaim (its owner frees into it)-->           OWNED
+//   QUEUED   --claim (whoever popped it from the queue)-->    OWNED
+//   OWNED    --publish (thread exit)-->                       QUEUED (free blocks) or DETACHED (full)
+// clang-format on
 //
 // The refill (refill.cpp) decides which of these to ask for; it never does one itself.
 #include "ownership.hpp"
