@@ -1,4 +1,5 @@
 #include "preload.hpp"
+#include "hakmem/route_names.h"
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -105,9 +106,8 @@ std::vector<std::string> available_alloc_names(std::vector<std::string>* skipped
 }
 
 std::string canonical_route(const std::string& text) {
-  std::string up;
-  for (char ch : text) up += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return up == "S" || up == "P" || up == "CDA" || up == "A" ? up : "";
+  hak_route route;
+  return hak_route_from_name(text.c_str(), &route) ? hak_route_to_name(route) : "";
 }
 
 bool set_alloc_env(const std::string& alloc, const std::string& route, std::string* why) {

@@ -1,4 +1,5 @@
 #include "arena.h"
+#include "hakmem/route_names.h"
 
 #include <algorithm>
 #include <atomic>
@@ -104,10 +105,8 @@ std::string default_arena_name() {
 }
 
 bool is_valid_route(std::string_view route) {
-  std::string upper(route);
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-  return upper == "S" || upper == "P" || upper == "CDA" || upper == "A";
+  hak_route parsed;
+  return hak_route_from_name(std::string(route).c_str(), &parsed) != 0;
 }
 
 std::unique_ptr<Arena> make_arena(std::string_view name, const ArenaOptions& options) {

@@ -1,4 +1,5 @@
 #include "options.hpp"
+#include "hakmem/route_names.h"
 
 #include <strings.h>
 #include <unistd.h>  // environ
@@ -288,32 +289,12 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
 }
 
 const char* hak_route_name(hak_route route) {
-  switch (route) {
-    case HAK_ROUTE_S:
-      return "S";
-    case HAK_ROUTE_P:
-      return "P";
-    case HAK_ROUTE_CDA:
-      return "CDA";
-    case HAK_ROUTE_A:
-      return "A";
-  }
-  return "?";
+  return hak_route_to_name(route);
 }
 
 int hak_route_parse(const char* text, hak_route* out) {
   if (text == nullptr || out == nullptr) return EINVAL;
-  if (strcasecmp(text, "S") == 0)
-    *out = HAK_ROUTE_S;
-  else if (strcasecmp(text, "P") == 0)
-    *out = HAK_ROUTE_P;
-  else if (strcasecmp(text, "CDA") == 0)
-    *out = HAK_ROUTE_CDA;
-  else if (strcasecmp(text, "A") == 0)
-    *out = HAK_ROUTE_A;
-  else
-    return EINVAL;
-  return 0;
+  return hak_route_from_name(text, out) ? 0 : EINVAL;
 }
 
 int hak_set_route(hak_route route) {

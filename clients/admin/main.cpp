@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 #include <thread>
+#include "hakmem/route_names.h"
 
 #include "admin_client.h"
 #include "counters_render.h"
@@ -43,13 +44,11 @@ std::string upper(std::string s) {
   return s;
 }
 
+// The RPC numbers routes from 1 (0: unspecified), the allocator from 0.
 std::optional<v1::Route> parse_route(const std::string& text) {
-  const std::string u = upper(text);
-  if (u == "S") return v1::ROUTE_S;
-  if (u == "P") return v1::ROUTE_P;
-  if (u == "CDA") return v1::ROUTE_CDA;
-  if (u == "A") return v1::ROUTE_A;
-  return std::nullopt;
+  hak_route route;
+  if (!hak_route_from_name(text.c_str(), &route)) return std::nullopt;
+  return static_cast<v1::Route>(static_cast<int>(route) + 1);
 }
 
 // NAME=VALUE; the route option also takes S, P, CDA or A (the allocator numbers them 0-3).

@@ -1,5 +1,6 @@
 // RouteSwitcher over the admin gRPC service (built only when hakmem_admin_proto exists).
 #include <grpcpp/grpcpp.h>
+#include "hakmem/route_names.h"
 
 #include <chrono>
 
@@ -14,12 +15,11 @@ namespace admin = hakmem::admin::v1;
 
 constexpr auto kDeadline = std::chrono::seconds(5);
 
+// The RPC numbers routes from 1 (0: unspecified), the allocator from 0.
 admin::Route to_proto(const std::string& route) {
-  if (route == "S") return admin::ROUTE_S;
-  if (route == "P") return admin::ROUTE_P;
-  if (route == "CDA") return admin::ROUTE_CDA;
-  if (route == "A") return admin::ROUTE_A;
-  return admin::ROUTE_UNSPECIFIED;
+  hak_route parsed;
+  if (!hak_route_from_name(route.c_str(), &parsed)) return admin::ROUTE_UNSPECIFIED;
+  return static_cast<admin::Route>(static_cast<int>(parsed) + 1);
 }
 
 class GrpcRouteSwitcher final : public RouteSwitcher {

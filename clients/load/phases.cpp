@@ -1,4 +1,5 @@
 #include "phases.hpp"
+#include "hakmem/route_names.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -43,10 +44,12 @@ bool parse_phases(const std::string& text, std::vector<PhaseSpec>* out, std::str
     }
     PhaseSpec phase;
     phase.route = item.substr(0, colon);
-    if (phase.route != "S" && phase.route != "P" && phase.route != "CDA" && phase.route != "A") {
-      *error = "route '" + phase.route + "' is not S, P, CDA or A";
+    hak_route route;
+    if (!hak_route_from_name(phase.route.c_str(), &route)) {
+      *error = "route '" + phase.route + "' is not " HAK_ROUTE_NAMES_TEXT;
       return false;
     }
+    phase.route = hak_route_to_name(route);
     if (!parse_duration(item.substr(colon + 1), &phase.duration)) {
       *error = "bad duration in phase '" + item + "' (e.g. 10s, 500ms, 1m)";
       return false;

@@ -116,7 +116,11 @@ TEST(Phases, ParsesRoutesAndDurations) {
   EXPECT_EQ(phases[2].route, "CDA");
   EXPECT_EQ(phases[2].duration.count(), 60000);
   EXPECT_EQ(phases[3].duration.count(), 2000);
-  for (const char* bad : {"", "S", "S:", "Q:1s", "S:1h", "S:0s", "S:1s,", "S:1s,,P:1s", "s:1s"}) {
+  for (const char* bad : {"", "S", "S:", "Q:1s", "S:1h", "S:0s", "S:1s,", "S:1s,,P:1s"}) {
     EXPECT_FALSE(hl::parse_phases(bad, &phases, &error)) << bad;
   }
+  // Route names are read as everywhere else (hakmem/route_names.h): any case, printed upper.
+  ASSERT_TRUE(hl::parse_phases("cda:1s,a:1s", &phases, &error)) << error;
+  EXPECT_EQ(phases[0].route, "CDA");
+  EXPECT_EQ(phases[1].route, "A");
 }
