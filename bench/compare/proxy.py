@@ -24,11 +24,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def config(listen, servers):
-    """One pool: ketama over md5 of "host:port" (as hakmem-load --servers), weight 1 each."""
+def config(listen, servers, timeout_ms=10000):
+    """One pool: ketama over md5 of "host:port" (as hakmem-load --servers), weight 1 each,
+    never ejected (a server that fails gives errors, its keys never move elsewhere)."""
     return "\n".join(["fleet:", "  listen: %s" % listen, "  redis: true", "  hash: md5",
-                      "  distribution: ketama", "  auto_eject_hosts: false", "  timeout: 10000",
-                      "  preconnect: true", "  servers:"] +
+                      "  distribution: ketama", "  auto_eject_hosts: false",
+                      "  timeout: %d" % timeout_ms, "  preconnect: true", "  servers:"] +
                      ["    - %s:1" % s for s in servers]) + "\n"
 
 

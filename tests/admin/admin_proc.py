@@ -1,7 +1,15 @@
 """Starts admin_test_server (or any program that prints "port N" once serving) for the
 Python admin tests, and stops it with SIGTERM."""
 import signal
+import socket
 import subprocess
+
+
+def free_port():
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class AdminProcess:

@@ -5,21 +5,14 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from admin_proc import AdminProcess  # noqa: E402
+from admin_proc import AdminProcess, free_port  # noqa: E402
 
 ADMIN = SERVER = None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class CliTest(unittest.TestCase):

@@ -17,24 +17,6 @@ using namespace hakmem::test;
 
 namespace {
 
-class Latch {
- public:
-  void open() {
-    std::lock_guard<std::mutex> l(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
 // Each test uses its own class (a binary may run them all in one process).
 size_t kSize = 0;
 constexpr int64_t kWindow = 8;

@@ -18,25 +18,6 @@ using namespace hakmem::test;
 
 namespace {
 
-// A one-shot signal between test threads.
-class Latch {
- public:
-  void open() {
-    std::lock_guard<std::mutex> l(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
 struct Gates {
   int64_t rfr_window_us = 0;
   int64_t idle_threshold_us = 0;

@@ -3,10 +3,12 @@
 // access by name.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -67,6 +69,25 @@ inline uint64_t rss_bytes() {
   }
   return 0;
 }
+
+// A one-shot signal between test threads.
+class Latch {
+ public:
+  void open() {
+    std::lock_guard<std::mutex> l(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
 
 // Route and options are process-wide: tests that change them restore them.
 class ScopedRoute {

@@ -8,37 +8,19 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
-
-def find_nutcracker():
-    """nutcracker's path (Debian installs it in /usr/sbin, often not on a user's PATH), or None."""
-    return shutil.which("nutcracker") or next(
-        (p for p in ("/usr/sbin/nutcracker", "/usr/local/sbin/nutcracker")
-         if os.access(p, os.X_OK)), None)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# nutcracker's path, free ports and its configuration: the same as hakmem-compare's fleet.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from compare.proxy import config, free_port  # noqa: E402
+from compare.proxy import find as find_nutcracker  # noqa: E402,F401
 
 
 def proxy_config(listen, servers):
-    """The pool: ketama over md5 of "host:port" (what hakmem-load --servers computes), every
-    server with weight 1, never ejected (a test wants an error, not a key moved elsewhere)."""
-    lines = ["fleet:",
-             "  listen: %s" % listen,
-             "  redis: true",
-             "  hash: md5",
-             "  distribution: ketama",
-             "  auto_eject_hosts: false",
-             "  timeout: 5000",
-             "  preconnect: true",
-             "  servers:"]
-    lines += ["    - %s:1" % s for s in servers]
-    return "\n".join(lines) + "\n"
+    """The pool as hakmem-compare writes it, with a shorter timeout for the tests."""
+    return config(listen, servers, timeout_ms=5000)
 
 
 class Fleet:

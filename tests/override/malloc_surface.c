@@ -12,17 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "hakmem/hakmem.h"
-
-static int failures = 0;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
 
 static void (*counters_get)(hak_counters*);
 
