@@ -117,7 +117,7 @@ void span_free(Segment* seg, void* p, uint64_t now) {
   if (seg->slots_used == kAllSlots) list_push(seg);
   seg->slots_used &= ~mask;
   if (g_spans.purge_due_ns.load(std::memory_order_relaxed) == 0) {
-    g_spans.purge_due_ns.store(now + purge_delay_ns(), std::memory_order_relaxed);
+    g_spans.purge_due_ns.store(now + purge_delay_in_use_ns(now), std::memory_order_relaxed);
   }
   if (seg->slots_used == kHeaderSlot && !segment_retain(seg)) unmap_span_segment(seg);
 }
@@ -194,10 +194,11 @@ size_t large_usable_size(const Segment* segment, const void* p) {
 
 void large_purge(uint64_t now_ns, Purge how) {
   bool force = how == Purge::kAll;
-  uint64_t delay_ns = purge_delay_ns();
+  uint64_t delay_ns = how == Purge::kSlowPath ? purge_delay_in_use_ns(now_ns) : purge_delay_ns();
   // Most calls come from slow paths: nothing is due, or another thread is at it.
   uint64_t due = g_spans.purge_due_ns.load(std::memory_order_relaxed);
-  if (!force && (due == 0 || now_ns < due)) return;
+  // (purge_due_ns follows the delay in use, which is never below purge_delay_ms.)
+  if (how == Purge::kSlowPath && (due == 0 || now_ns < due)) return;
   if (how != Purge::kSlowPath) {
     g_spans.lock.lock();
   } else if (!g_spans.lock.try_lock()) {

@@ -17,7 +17,8 @@ namespace hakmem {
   X(kOptMustReuseBudget, must_reuse_budget, 1, 1024, 4,                                       \
     "pending pages examined per slow path before anything else; default 4, range 1..1024")    \
   X(kOptPurgeDelayMs, purge_delay_ms, 0, 3600000, 10,                                         \
-    "milliseconds an empty page stays committed; default 10, range 0..3600000")               \
+    "milliseconds an empty page stays committed at least (doubled, up to 1 s, while purged "  \
+    "pages are soon needed again); default 10, range 0..3600000")                             \
   X(kOptRfrWindowUs, rfr_window_us, 0, 10000000, 200,                                         \
     "right-of-first-refusal window after a page's first remote free (Route P); default 200, " \
     "range 0..10000000")                                                                      \

@@ -84,6 +84,28 @@ TEST(Purge, CommittedAndRssDropAfterABurstIsFreed) {
   EXPECT_GT(c.pages_purged + c.segments_unmapped, 0u);
 }
 
+// A page the allocator purged and then needed again at once means the delay is shorter than the
+// program's swings: the delay in use doubles (purge_delay_raised), so the next swing is not
+// another page fault per 4 KiB.
+TEST(Purge, APageNeededRightAfterItsPurgeRaisesTheDelay) {
+  ScopedOption delay("purge_delay_ms", 20);
+  hak_collect(1);
+  hak_counters before = counters();
+  std::vector<void*> burst;
+  for (int i = 0; i < 4000; ++i) burst.push_back(hak_malloc(1000));
+  for (void* p : burst) hak_free(p);
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  // A page emptying starts the allocator's own purge: the burst's pages have been idle long
+  // enough.
+  std::vector<void*> other;
+  for (int i = 0; i < 200; ++i) other.push_back(hak_malloc(2000));
+  for (void* p : other) hak_free(p);
+  ASSERT_GT(counters().pages_purged, before.pages_purged);
+  for (void*& p : burst) p = hak_malloc(1000);  // the same pages again, just purged
+  EXPECT_GT(counters().purge_delay_raised, before.purge_delay_raised);
+  for (void* p : burst) hak_free(p);
+}
+
 TEST(Purge, EmptyPagesStayCommittedWithinTheDelay) {
   ScopedOption delay("purge_delay_ms", 60000);
   hak_collect(1);

@@ -84,7 +84,7 @@ int hak_route_a_class(size_t cls, hak_route_a_state* out);
 /* Options are named integers; hak_option_count()/hak_option_name(i) enumerate them:
  *   route              0=S 1=P 2=CDA 3=A, default P (also by name through hak_option_set_text)
  *   must_reuse_budget  pending pages examined per slow path before anything else (1..1024)
- *   purge_delay_ms     how long an empty page stays committed (0..3600000)
+ *   purge_delay_ms     how long an empty page stays committed at least (0..3600000)
  *   rfr_window_us      right-of-first-refusal window after a page's 0->1 edge (0..10000000)
  *   idle_threshold_us  owner idle time before its pages may be adopted (0..10000000)
  *   adoption_threshold adoptable pages of a class needed before adopting (0..1000000)
@@ -161,6 +161,8 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")         \
   X(pages_freed, HEAP, "empty pages returned to their segment")                                 \
   X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                          \
+  X(purge_delay_raised, PROCESS,                                                                \
+    "purge delay doubled: a purged page was needed again within the delay")                     \
   X(segments_mapped, PROCESS, "segments mapped")                                                \
   X(segments_unmapped, PROCESS, "segments unmapped")                                            \
   X(os_failures, PROCESS, "mmap, munmap or madvise calls the OS refused")                       \
