@@ -116,6 +116,7 @@ struct Heap {
 
   // ---- ownership.cpp: the only code that changes a page's state or owner ----
   void page_became_empty(Page* page);
+  void release_empty_page(Page* page);  // not the active one: back to the page allocator
   void free_remote(Page* page, Block* block);
   // Pushes every held chain to its page (slow paths, thread exit).
   void flush_remote();

@@ -260,10 +260,15 @@ void Heap::release_page(Page* page) {
 }
 
 void Heap::page_became_empty(Page* page) {
-  size_t cls = page->size_class;
-  if (page == classes[cls].active) return;  // keep it: the next allocation needs a page
+  if (page == classes[page->size_class].active) return;  // kept: the next malloc needs a page
+  release_empty_page(page);
+}
+
+// Apart from the check above, so that a page emptying in its active slot (a malloc/free pair)
+// costs no register saves for the lock below.
+HAK_NOINLINE void Heap::release_empty_page(Page* page) {
   SpinLockGuard guard(change_lock);
-  partial_remove(cls, page);
+  partial_remove(page->size_class, page);
   release_page(page);
 }
 

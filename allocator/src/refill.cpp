@@ -186,7 +186,7 @@ Page* Heap::adopt(size_t cls, bool gated) {
   Heap* candidates[kCandidates];
   size_t n = find_ready_heaps(cls, /*want_dead=*/false, this, &victim_cursor, candidates,
                               gated ? kCandidates : 1);
-  uint64_t now = gated ? os::now_ns() : 0;
+  uint64_t now = gated && n > 0 ? os::now_ns() : 0;  // no clock read when nobody is ready
   for (size_t i = 0; i < n; ++i) {
     HeapCounterId verdict = kCtr_adoption_allowed;
     if (Page* page = adopt_from(candidates[i], cls, now, gated, &verdict)) return page;
@@ -315,6 +315,7 @@ bool Heap::adoption_would_pass(size_t cls) {
   Heap* candidates[kCandidates];
   size_t n =
       find_ready_heaps(cls, /*want_dead=*/false, this, &victim_cursor, candidates, kCandidates);
+  if (n == 0) return false;
   uint64_t now = os::now_ns();
   for (size_t i = 0; i < n; ++i) {
     PendingQueue& q = candidates[i]->pending[cls];
