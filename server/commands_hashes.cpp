@@ -65,12 +65,19 @@ enum class Parts { kBoth, kFields, kValues };
 
 void hash_all(CommandContext& ctx, Request& r, Parts parts, RespWriter& out) {
   with_hash(ctx, r, out, [&](std::string_view key, bool) {
-    auto all = ctx.store.hash_all(key);
-    parts == Parts::kBoth ? out.map_header(all.size()) : out.array(all.size());  // RESP3: a map
-    for (const auto& [field, value] : all) {
+    // Sized in one visit, written in a second: nothing is copied or built past the limit.
+    size_t pairs = 0, bytes = 0;
+    ctx.store.hash_visit(key, [&](std::string_view field, std::string_view value) {
+      ++pairs;
+      if (parts != Parts::kValues) bytes += bulk_reply_size(field.size());
+      if (parts != Parts::kFields) bytes += bulk_reply_size(value.size());
+    });
+    if (!out.reserve_reply(aggregate_header_size(pairs) + bytes)) return;
+    parts == Parts::kBoth ? out.map_header(pairs) : out.array(pairs);  // RESP3: a map
+    ctx.store.hash_visit(key, [&](std::string_view field, std::string_view value) {
       if (parts != Parts::kValues) out.bulk(field);
       if (parts != Parts::kFields) out.bulk(value);
-    }
+    });
   });
 }
 

@@ -175,6 +175,29 @@ bool glob_match(const std::string& pattern, std::string_view key) {
 }
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+// The keys KEYS and SCAN answer. The keyspace is not under one lock, so the keys are copied
+// while visited, but only until the reply they make would pass the limit: past it the copy
+// stops (reply_size() keeps counting) and reserve_reply refuses the reply.
+class KeyList {
+ public:
+  explicit KeyList(size_t limit) : limit_(limit) {}
+  void add(std::string_view key) {
+    ++count_;
+    bytes_ += bulk_reply_size(key.size());
+    if (bytes_ <= limit_) keys_.emplace_back(key);
+  }
+  size_t reply_size() const { return aggregate_header_size(count_) + bytes_; }
+  void write(RespWriter& out) const {
+    out.array(keys_.size());
+    for (const auto& k : keys_) out.bulk(k);
+  }
+
+ private:
+  size_t limit_;
+  size_t count_ = 0, bytes_ = 0;
+  std::vector<std::string> keys_;
+};
+
 void cmd_scan(CommandContext& ctx, Request& r, RespWriter& out) {
   uint64_t cursor = 0;
   {
@@ -201,31 +224,31 @@ void cmd_scan(CommandContext& ctx, Request& r, RespWriter& out) {
       return out.error(kSyntax);
     }
   }
-  std::vector<std::string> keys;
+  KeyList keys(out.max_reply_bytes());
   const int64_t now = unix_millis_now();
   uint64_t next = ctx.store.scan(cursor, static_cast<size_t>(std::min<int64_t>(count, 1 << 20)),
                                  [&](std::string_view key, std::string_view stored) {
                                    DecodedValue d = decode_value(stored);
                                    if (!d.valid || d.expired(now)) return;
                                    if (type && !equals_ci(*type, key_type_name(d.type))) return;
-                                   if (glob_match(pattern, key)) keys.emplace_back(key);
+                                   if (glob_match(pattern, key)) keys.add(key);
                                  });
+  if (!out.reserve_reply(resp_header_size(2) + bulk_reply_size(20) + keys.reply_size())) return;
   out.array(2);
   out.bulk(std::to_string(next));
-  out.array(keys.size());
-  for (const auto& k : keys) out.bulk(k);
+  keys.write(out);
 }
 
 void cmd_keys(CommandContext& ctx, Request& r, RespWriter& out) {
   std::string pattern(r.arg(1));
-  std::vector<std::string> keys;
+  KeyList keys(out.max_reply_bytes());
   const int64_t now = unix_millis_now();
   ctx.store.for_each([&](std::string_view key, std::string_view stored) {
     DecodedValue d = decode_value(stored);
-    if (d.valid && !d.expired(now) && glob_match(pattern, key)) keys.emplace_back(key);
+    if (d.valid && !d.expired(now) && glob_match(pattern, key)) keys.add(key);
   });
-  out.array(keys.size());
-  for (const auto& k : keys) out.bulk(k);
+  if (!out.reserve_reply(keys.reply_size())) return;
+  keys.write(out);
 }
 
 const CommandSpec kCommands[] = {

@@ -1,4 +1,5 @@
 // List commands: LPUSH, RPUSH, LPOP, RPOP, LLEN, LRANGE, LINDEX, LREM, LTRIM.
+#include <algorithm>
 #include <mutex>
 
 #include "command_context.h"
@@ -35,6 +36,15 @@ void pop(CommandContext& ctx, Request& r, bool front, RespWriter& out) {
   bool exists;
   if (!check_type(ctx, key, KeyType::kList, out, &exists)) return;
   if (!exists) return r.argc == 3 ? out.null_array() : out.null_bulk();
+  // Sized before anything is popped, so a refused or deferred reply loses nothing.
+  const size_t length = ctx.store.list_len(key);
+  const size_t n = std::min(length, static_cast<size_t>(count));
+  if (n > 0) {
+    size_t bytes = r.argc == 3 ? aggregate_header_size(n) : 0;
+    ctx.store.list_visit(key, front ? 0 : length - n, front ? n - 1 : length - 1,
+                         [&](std::string_view v) { bytes += bulk_reply_size(v.size()); });
+    if (!out.reserve_reply(bytes)) return;
+  }
   auto values = ctx.store.list_pop(key, front, static_cast<size_t>(count));
   if (r.argc == 2) return out.bulk(values.at(0));
   out.array(values.size());
@@ -65,9 +75,16 @@ void cmd_lrange(CommandContext& ctx, Request& r, RespWriter& out) {
   if (!check_type(ctx, key, KeyType::kList, out)) return;
   size_t first = 0, last = 0;
   if (!clamp_range(start, stop, ctx.store.list_len(key), &first, &last)) return out.array(0);
-  auto values = ctx.store.list_range(key, first, last);
-  out.array(values.size());
-  for (const auto& v : values) out.bulk(v);
+  // One visit sizes the reply, a second writes it: no copy of the range, nothing built past
+  // the limit.
+  size_t count = 0, bytes = 0;
+  ctx.store.list_visit(key, first, last, [&](std::string_view v) {
+    ++count;
+    bytes += bulk_reply_size(v.size());
+  });
+  if (!out.reserve_reply(aggregate_header_size(count) + bytes)) return;
+  out.array(count);
+  ctx.store.list_visit(key, first, last, [&](std::string_view v) { out.bulk(v); });
 }
 
 void cmd_lindex(CommandContext& ctx, Request& r, RespWriter& out) {

@@ -1,4 +1,5 @@
 // Set commands: SADD, SREM, SPOP, SMEMBERS, SISMEMBER, SCARD.
+#include <algorithm>
 #include <mutex>
 
 #include "command_context.h"
@@ -43,6 +44,20 @@ void cmd_spop(CommandContext& ctx, Request& r, RespWriter& out) {
   }
   with_set(ctx, r, out, [&](std::string_view key, bool exists) {
     if (!exists) return r.argc == 3 ? out.set_header(0) : out.null_bulk();
+    // With a count, sized before anything is popped (a refused or deferred reply loses
+    // nothing). Which members go is the store's choice, so this is a bound: all of them, or
+    // `count` of the largest size. One member (no count) arrived in one request: it stays O(1).
+    if (r.argc == 3) {
+      size_t card = 0, all = 0, largest = 0;
+      ctx.store.set_visit(key, [&](std::string_view m) {
+        ++card;
+        all += bulk_reply_size(m.size());
+        largest = std::max(largest, bulk_reply_size(m.size()));
+      });
+      const auto n = std::min(card, static_cast<size_t>(count));
+      const size_t bytes = n == card ? all : std::min(all, n * largest);
+      if (!out.reserve_reply(aggregate_header_size(n) + bytes)) return;
+    }
     auto popped = ctx.store.set_pop(key, static_cast<size_t>(count));
     if (r.argc == 2) return out.bulk(popped.at(0));
     out.set_header(popped.size());  // RESP3: a set
@@ -52,9 +67,15 @@ void cmd_spop(CommandContext& ctx, Request& r, RespWriter& out) {
 
 void cmd_smembers(CommandContext& ctx, Request& r, RespWriter& out) {
   with_set(ctx, r, out, [&](std::string_view key, bool) {
-    auto members = ctx.store.set_members(key);
-    out.set_header(members.size());  // RESP3: a set
-    for (const auto& m : members) out.bulk(m);
+    // Sized in one visit, written in a second: nothing is copied or built past the limit.
+    size_t count = 0, bytes = 0;
+    ctx.store.set_visit(key, [&](std::string_view m) {
+      ++count;
+      bytes += bulk_reply_size(m.size());
+    });
+    if (!out.reserve_reply(aggregate_header_size(count) + bytes)) return;
+    out.set_header(count);  // RESP3: a set
+    ctx.store.set_visit(key, [&](std::string_view m) { out.bulk(m); });
   });
 }
 

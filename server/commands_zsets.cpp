@@ -126,6 +126,18 @@ void write_pairs(const std::vector<std::pair<std::string, double>>& items, bool 
   }
 }
 
+// The size write_pairs gives ranks first..last, from one visit (no copy of the range).
+size_t pairs_reply_size(CommandContext& ctx, std::string_view key, size_t first, size_t last,
+                        bool with_scores) {
+  size_t count = 0, bytes = 0;
+  ctx.store.zset_visit(key, first, last, [&](std::string_view member, double) {
+    ++count;
+    bytes += bulk_reply_size(member.size()) + (with_scores ? double_reply_size() : 0);
+    if (with_scores) bytes += resp_header_size(2);  // RESP3's [member, score]
+  });
+  return aggregate_header_size(count) + bytes;
+}
+
 // ZRANGE key start stop [REV] [WITHSCORES]: by rank only.
 void cmd_zrange(CommandContext& ctx, Request& r, RespWriter& out) {
   bool rev = false, with_scores = false;
@@ -148,10 +160,12 @@ void cmd_zrange(CommandContext& ctx, Request& r, RespWriter& out) {
     if (!clamp_range(start, stop, card, &first, &last)) return out.array(0);
     if (rev) {  // ranks from the top
       size_t f = card - 1 - last, l = card - 1 - first;
-      auto items = ctx.store.zset_range(key, f, l);
+      if (!out.reserve_reply(pairs_reply_size(ctx, key, f, l, with_scores))) return;
+      auto items = ctx.store.zset_range(key, f, l);  // a copy no larger than the reply
       std::reverse(items.begin(), items.end());
       return write_pairs(items, with_scores, out);
     }
+    if (!out.reserve_reply(pairs_reply_size(ctx, key, first, last, with_scores))) return;
     write_pairs(ctx.store.zset_range(key, first, last), with_scores, out);
   });
 }
@@ -177,6 +191,8 @@ void cmd_zpopmin(CommandContext& ctx, Request& r, RespWriter& out) {
   }
   with_zset(ctx, r, out, [&](std::string_view key, bool exists) {
     if (!exists || count == 0) return out.array(0);
+    const auto last = static_cast<size_t>(count - 1);
+    if (!out.reserve_reply(pairs_reply_size(ctx, key, 0, last, true))) return;  // before popping
     auto items = ctx.store.zset_range(key, 0, static_cast<size_t>(count - 1));
     std::vector<std::string_view> members;
     for (const auto& item : items) members.push_back(item.first);

@@ -67,6 +67,7 @@ class RespWriter {
     budget_ = budget;
     max_reply_bytes_ = max_reply_bytes;
   }
+  size_t max_reply_bytes() const { return max_reply_bytes_; }
   bool deferred() const { return deferred_; }
   size_t reserved() const { return reserved_; }  // bytes reserve_reply took from the budget
   size_t wanted() const { return wanted_; }      // the size asked for when it was deferred
@@ -95,5 +96,14 @@ class RespWriter {
 // Bytes of "$<size>\r\n" (or '*', ':'), and of the whole bulk string reply holding `size` bytes.
 size_t resp_header_size(size_t value);
 size_t bulk_reply_size(size_t size);
+// Upper bounds for commands that size a reply before building it: an aggregate header of
+// `count` elements in either protocol (a RESP2 map doubles the count), and a double (%.17g is at
+// most 24 characters; RESP2 writes it as a bulk string, RESP3 shorter).
+inline size_t aggregate_header_size(size_t count) {
+  return resp_header_size(2 * count);
+}
+inline size_t double_reply_size() {
+  return bulk_reply_size(24);
+}
 
 }  // namespace hakmem::server

@@ -36,3 +36,32 @@ std::unique_ptr<Store> make_store(const StoreOptions& options) {
 }
 
 }  // namespace hakmem::server
+
+namespace hakmem::server {
+
+std::vector<std::string> Store::list_range(std::string_view key, size_t start, size_t stop) {
+  std::vector<std::string> out;
+  list_visit(key, start, stop, [&](std::string_view v) { out.emplace_back(v); });
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Store::hash_all(std::string_view key) {
+  std::vector<std::pair<std::string, std::string>> out;
+  hash_visit(key, [&](std::string_view f, std::string_view v) { out.emplace_back(f, v); });
+  return out;
+}
+
+std::vector<std::string> Store::set_members(std::string_view key) {
+  std::vector<std::string> out;
+  set_visit(key, [&](std::string_view m) { out.emplace_back(m); });
+  return out;
+}
+
+std::vector<std::pair<std::string, double>> Store::zset_range(std::string_view key, size_t start,
+                                                              size_t stop) {
+  std::vector<std::pair<std::string, double>> out;
+  zset_visit(key, start, stop, [&](std::string_view m, double s) { out.emplace_back(m, s); });
+  return out;
+}
+
+}  // namespace hakmem::server

@@ -61,7 +61,7 @@ class Store {
   virtual std::vector<std::string> list_pop(std::string_view key, bool front, size_t count) = 0;
   virtual size_t list_len(std::string_view key) = 0;
   // Elements start..stop (inclusive, 0-based, stop < length).
-  virtual std::vector<std::string> list_range(std::string_view key, size_t start, size_t stop) = 0;
+  std::vector<std::string> list_range(std::string_view key, size_t start, size_t stop);
   // Replaces the whole list (LREM, LTRIM); empty removes the key.
   virtual void list_replace(std::string_view key, const std::vector<std::string>& values) = 0;
 
@@ -69,13 +69,13 @@ class Store {
   virtual size_t hash_set(std::string_view key, std::span<const FieldValue> pairs) = 0;  // added
   virtual std::optional<std::string> hash_get(std::string_view key, std::string_view field) = 0;
   virtual size_t hash_del(std::string_view key, std::span<const std::string_view> fields) = 0;
-  virtual std::vector<std::pair<std::string, std::string>> hash_all(std::string_view key) = 0;
+  std::vector<std::pair<std::string, std::string>> hash_all(std::string_view key);
   virtual size_t hash_len(std::string_view key) = 0;
 
   virtual size_t set_add(std::string_view key, std::span<const std::string_view> members) = 0;
   virtual size_t set_rem(std::string_view key, std::span<const std::string_view> members) = 0;
   virtual bool set_has(std::string_view key, std::string_view member) = 0;
-  virtual std::vector<std::string> set_members(std::string_view key) = 0;
+  std::vector<std::string> set_members(std::string_view key);
   virtual size_t set_card(std::string_view key) = 0;
   virtual std::vector<std::string> set_pop(std::string_view key, size_t count) = 0;
 
@@ -85,10 +85,26 @@ class Store {
   virtual std::optional<double> zset_score(std::string_view key, std::string_view member) = 0;
   virtual size_t zset_rem(std::string_view key, std::span<const std::string_view> members) = 0;
   // By rank (score, then member, ascending), start..stop inclusive, stop < card.
-  virtual std::vector<std::pair<std::string, double>> zset_range(std::string_view key, size_t start,
-                                                                 size_t stop) = 0;
+  std::vector<std::pair<std::string, double>> zset_range(std::string_view key, size_t start,
+                                                         size_t stop);
   virtual std::optional<size_t> zset_rank(std::string_view key, std::string_view member) = 0;
   virtual size_t zset_card(std::string_view key) = 0;
+
+  // The reads above without a copy: each visits what its vector form returns, in the same order,
+  // with views valid during the call only. The caller's key lock keeps the collection unchanged,
+  // so a reply can size itself in one visit and be written in a second
+  // (resp_writer.h's reserve_reply) without copying a collection that may be larger than any reply
+  // allowed.
+  using VisitOne = std::function<void(std::string_view)>;
+  using VisitPair = std::function<void(std::string_view field, std::string_view value)>;
+  using VisitScored = std::function<void(std::string_view member, double score)>;
+  virtual void list_visit(std::string_view key, size_t start, size_t stop,
+                          const VisitOne& visit) = 0;
+  virtual void hash_visit(std::string_view key, const VisitPair& visit) = 0;
+  virtual void set_visit(std::string_view key, const VisitOne& visit) = 0;
+  virtual void zset_visit(std::string_view key, size_t start, size_t stop,
+                          const VisitScored& visit) = 0;
+
   virtual void clear() = 0;
   // Makes everything written so far durable (shutdown, and fsync=everysec's timer).
   virtual void flush() = 0;

@@ -75,26 +75,26 @@ class MemoryStore final : public Store {
                    std::span<const std::string_view> values) override;
   std::vector<std::string> list_pop(std::string_view key, bool front, size_t count) override;
   size_t list_len(std::string_view key) override;
-  std::vector<std::string> list_range(std::string_view key, size_t start, size_t stop) override;
   void list_replace(std::string_view key, const std::vector<std::string>& values) override;
   size_t hash_set(std::string_view key, std::span<const FieldValue> pairs) override;
   std::optional<std::string> hash_get(std::string_view key, std::string_view field) override;
   size_t hash_del(std::string_view key, std::span<const std::string_view> fields) override;
-  std::vector<std::pair<std::string, std::string>> hash_all(std::string_view key) override;
   size_t hash_len(std::string_view key) override;
   size_t set_add(std::string_view key, std::span<const std::string_view> members) override;
   size_t set_rem(std::string_view key, std::span<const std::string_view> members) override;
   bool set_has(std::string_view key, std::string_view member) override;
-  std::vector<std::string> set_members(std::string_view key) override;
   size_t set_card(std::string_view key) override;
   std::vector<std::string> set_pop(std::string_view key, size_t count) override;
   size_t zset_add(std::string_view key, std::span<const MemberScore> members) override;
   std::optional<double> zset_score(std::string_view key, std::string_view member) override;
   size_t zset_rem(std::string_view key, std::span<const std::string_view> members) override;
-  std::vector<std::pair<std::string, double>> zset_range(std::string_view key, size_t start,
-                                                         size_t stop) override;
   std::optional<size_t> zset_rank(std::string_view key, std::string_view member) override;
   size_t zset_card(std::string_view key) override;
+  void list_visit(std::string_view key, size_t start, size_t stop, const VisitOne& visit) override;
+  void hash_visit(std::string_view key, const VisitPair& visit) override;
+  void set_visit(std::string_view key, const VisitOne& visit) override;
+  void zset_visit(std::string_view key, size_t start, size_t stop,
+                  const VisitScored& visit) override;
 
  private:
   using Table = std::pmr::unordered_map<ArenaBytes, ArenaBytes, BytesHash, BytesEqual>;

@@ -85,14 +85,11 @@ size_t MemoryStore::list_len(std::string_view key) {
   return list == nullptr ? 0 : list->items.size();
 }
 
-std::vector<std::string> MemoryStore::list_range(std::string_view key, size_t start, size_t stop) {
-  std::vector<std::string> out;
+void MemoryStore::list_visit(std::string_view key, size_t start, size_t stop,
+                             const VisitOne& visit) {
   ListValue* list = find<ListValue>(key);
-  if (list == nullptr) return out;
-  for (size_t i = start; i <= stop && i < list->items.size(); ++i) {
-    out.emplace_back(list->items[i]);
-  }
-  return out;
+  if (list == nullptr) return;
+  for (size_t i = start; i <= stop && i < list->items.size(); ++i) visit(list->items[i]);
 }
 
 void MemoryStore::list_replace(std::string_view key, const std::vector<std::string>& values) {
@@ -142,12 +139,10 @@ size_t MemoryStore::hash_del(std::string_view key, std::span<const std::string_v
   return removed;
 }
 
-std::vector<std::pair<std::string, std::string>> MemoryStore::hash_all(std::string_view key) {
-  std::vector<std::pair<std::string, std::string>> out;
+void MemoryStore::hash_visit(std::string_view key, const VisitPair& visit) {
   HashValue* hash = find<HashValue>(key);
-  if (hash == nullptr) return out;
-  for (const auto& [field, value] : hash->fields) out.emplace_back(field, value);
-  return out;
+  if (hash == nullptr) return;
+  for (const auto& [field, value] : hash->fields) visit(field, value);
 }
 
 size_t MemoryStore::hash_len(std::string_view key) {
@@ -189,12 +184,10 @@ bool MemoryStore::set_has(std::string_view key, std::string_view member) {
   return set != nullptr && set->members.find(member) != set->members.end();
 }
 
-std::vector<std::string> MemoryStore::set_members(std::string_view key) {
-  std::vector<std::string> out;
+void MemoryStore::set_visit(std::string_view key, const VisitOne& visit) {
   SetValue* set = find<SetValue>(key);
-  if (set == nullptr) return out;
-  for (const auto& m : set->members) out.emplace_back(m);
-  return out;
+  if (set == nullptr) return;
+  for (const auto& m : set->members) visit(m);
 }
 
 size_t MemoryStore::set_card(std::string_view key) {
@@ -259,16 +252,14 @@ size_t MemoryStore::zset_rem(std::string_view key, std::span<const std::string_v
 }
 
 // std::set has no rank: walking to it is O(rank).
-std::vector<std::pair<std::string, double>> MemoryStore::zset_range(std::string_view key,
-                                                                    size_t start, size_t stop) {
-  std::vector<std::pair<std::string, double>> out;
+void MemoryStore::zset_visit(std::string_view key, size_t start, size_t stop,
+                             const VisitScored& visit) {
   ZSetValue* zset = find<ZSetValue>(key);
-  if (zset == nullptr || start >= zset->order.size()) return out;
+  if (zset == nullptr || start >= zset->order.size()) return;
   auto it = std::next(zset->order.begin(), static_cast<ptrdiff_t>(start));
   for (size_t i = start; i <= stop && it != zset->order.end(); ++i, ++it) {
-    out.emplace_back(std::string(it->second), it->first);
+    visit(it->second, it->first);
   }
-  return out;
 }
 
 std::optional<size_t> MemoryStore::zset_rank(std::string_view key, std::string_view member) {

@@ -204,21 +204,21 @@ size_t RocksDbStore::list_len(std::string_view key) {
   return read_meta(key, KeyType::kList).size;
 }
 
-std::vector<std::string> RocksDbStore::list_range(std::string_view key, size_t start, size_t stop) {
-  std::vector<std::string> out;
+void RocksDbStore::list_visit(std::string_view key, size_t start, size_t stop,
+                              const VisitOne& visit) {
   bool exists;
   CollectionMeta meta = read_meta(key, KeyType::kList, &exists);
-  if (!exists || start >= meta.size) return out;
+  if (!exists || start >= meta.size) return;
   std::string from;
   put_u64(&from, meta.head + start);
+  size_t visited = 0;
   for_each_sub(
       prefix(key, meta.version),
       [&](std::string_view, std::string_view value) {
-        out.emplace_back(value);
-        return out.size() < stop - start + 1;
+        visit(value);
+        return ++visited < stop - start + 1;
       },
       from);
-  return out;
 }
 
 void RocksDbStore::list_replace(std::string_view key, const std::vector<std::string>& values) {
@@ -287,16 +287,14 @@ size_t RocksDbStore::hash_del(std::string_view key, std::span<const std::string_
   return removed.size();
 }
 
-std::vector<std::pair<std::string, std::string>> RocksDbStore::hash_all(std::string_view key) {
-  std::vector<std::pair<std::string, std::string>> out;
+void RocksDbStore::hash_visit(std::string_view key, const VisitPair& visit) {
   bool exists;
   CollectionMeta meta = read_meta(key, KeyType::kHash, &exists);
-  if (!exists) return out;
+  if (!exists) return;
   for_each_sub(prefix(key, meta.version), [&](std::string_view field, std::string_view value) {
-    out.emplace_back(field, value);
+    visit(field, value);
     return true;
   });
-  return out;
 }
 
 size_t RocksDbStore::hash_len(std::string_view key) {
@@ -348,16 +346,14 @@ bool RocksDbStore::set_has(std::string_view key, std::string_view member) {
   return exists && get_sub(prefix(key, meta.version) + std::string(member), &ignored);
 }
 
-std::vector<std::string> RocksDbStore::set_members(std::string_view key) {
-  std::vector<std::string> out;
+void RocksDbStore::set_visit(std::string_view key, const VisitOne& visit) {
   bool exists;
   CollectionMeta meta = read_meta(key, KeyType::kSet, &exists);
-  if (!exists) return out;
+  if (!exists) return;
   for_each_sub(prefix(key, meta.version), [&](std::string_view member, std::string_view) {
-    out.emplace_back(member);
+    visit(member);
     return true;
   });
-  return out;
 }
 
 size_t RocksDbStore::set_card(std::string_view key) {
@@ -442,19 +438,17 @@ size_t RocksDbStore::zset_rem(std::string_view key, std::span<const std::string_
   return removed.size();
 }
 
-std::vector<std::pair<std::string, double>> RocksDbStore::zset_range(std::string_view key,
-                                                                     size_t start, size_t stop) {
-  std::vector<std::pair<std::string, double>> out;
+void RocksDbStore::zset_visit(std::string_view key, size_t start, size_t stop,
+                              const VisitScored& visit) {
   bool exists;
   CollectionMeta meta = read_meta(key, KeyType::kZSet, &exists);
-  if (!exists) return out;
+  if (!exists) return;
   size_t rank = 0;
   for_each_sub(prefix(key, meta.version) + "s", [&](std::string_view entry, std::string_view) {
     if (rank++ < start) return true;
-    out.emplace_back(std::string(entry.substr(8)), score_from_sortable(entry));
+    visit(entry.substr(8), score_from_sortable(entry));
     return rank <= stop;
   });
-  return out;
 }
 
 std::optional<size_t> RocksDbStore::zset_rank(std::string_view key, std::string_view member) {
