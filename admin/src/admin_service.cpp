@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "allocator_view.h"
+#include "process_allocator.h"
 #include "process_stats.h"
 #include "tool_version.h"
 
@@ -50,7 +51,7 @@ grpc::Status AdminServiceImpl::authorize(const grpc::ServerContext* ctx) const {
 grpc::Status AdminServiceImpl::GetRoute(grpc::ServerContext* ctx, const v1::GetRouteRequest*,
                                         v1::GetRouteResponse* resp) {
   if (auto s = authorize(ctx); !s.ok()) return s;
-  hak_route route = hak_get_route();
+  hak_route route = hakmem_api().get_route();
   resp->set_route(to_proto(route));
   resp->set_name(hak_route_name(route));
   return grpc::Status::OK;
@@ -65,16 +66,17 @@ grpc::Status AdminServiceImpl::SetRoute(grpc::ServerContext* ctx, const v1::SetR
             "route must be S, P, CDA or A (got enum value " + std::to_string(req->route()) + ")"};
   }
   std::lock_guard lock(write_mu_);
-  hak_route previous = hak_get_route();
-  if (int rc = hak_set_route(wanted); rc != 0) {
+  hak_route previous = hakmem_api().get_route();
+  if (int rc = hakmem_api().set_route(wanted); rc != 0) {
     // The route is valid, so a refusal means this allocator build cannot run it (yet).
     return {grpc::StatusCode::FAILED_PRECONDITION,
             std::string("the allocator refused route ") + hak_route_name(wanted) + " (" +
                 (rc == EINVAL ? "EINVAL" : std::to_string(rc)) +
-                "): not available in this build; route stays " + hak_route_name(hak_get_route())};
+                "): not available in this build; route stays " +
+                hak_route_name(hakmem_api().get_route())};
   }
   resp->set_previous(to_proto(previous));
-  resp->set_current(to_proto(hak_get_route()));
+  resp->set_current(to_proto(hakmem_api().get_route()));
   return grpc::Status::OK;
 }
 
@@ -113,7 +115,7 @@ grpc::Status AdminServiceImpl::ResetCounters(grpc::ServerContext* ctx,
                                              v1::ResetCountersResponse*) {
   if (auto s = authorize(ctx); !s.ok()) return s;
   std::lock_guard lock(write_mu_);
-  hak_counters_reset();
+  hakmem_api().counters_reset();
   return grpc::Status::OK;
 }
 
@@ -129,7 +131,7 @@ grpc::Status AdminServiceImpl::GetStats(grpc::ServerContext* ctx, const v1::GetS
   if (stats_ != nullptr) server = stats_->server_stats();
   if (server.arena.empty()) {
     hak_counters c{};
-    hak_counters_get(&c);
+    hakmem_api().counters_get(&c);
     resp->set_arena("hakmem");
     resp->set_arena_bytes_in_use(c.bytes_in_use);
     resp->set_arena_bytes_committed(c.bytes_committed);
@@ -187,7 +189,7 @@ grpc::Status AdminServiceImpl::WatchCounters(
 grpc::Status AdminServiceImpl::GetVersion(grpc::ServerContext* ctx, const v1::GetVersionRequest*,
                                           v1::GetVersionResponse* resp) {
   if (auto s = authorize(ctx); !s.ok()) return s;
-  resp->set_version(hak_version());
+  resp->set_version(hakmem_api().version());
   resp->set_git_revision(hakmem::git_revision());
   resp->set_host(stats_ != nullptr ? "hakmem-server" : "hakmem");
   return grpc::Status::OK;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "process_allocator.h"
+
 namespace hakmem::admin {
 
 v1::Route to_proto(hak_route route) {
@@ -47,17 +49,17 @@ const char* route_label(v1::Route route) {
 
 void fill_snapshot(v1::CounterSnapshot* out, bool reset_after_read) {
   hak_counters c{};
-  hak_counters_get(&c);
-  if (reset_after_read) hak_counters_reset();
+  hakmem_api().counters_get(&c);
+  if (reset_after_read) hakmem_api().counters_reset();
   out->clear_counters();
-  for (size_t i = 0; const char* name = hak_counter_name(i); ++i) {
+  for (size_t i = 0; const char* name = hakmem_api().counter_name(i); ++i) {
     v1::Counter* counter = out->add_counters();
     counter->set_name(name);
-    counter->set_value(hak_counter_value(&c, i));
-    if (const char* desc = hak_counter_description(i)) counter->set_description(desc);
+    counter->set_value(hakmem_api().counter_value(&c, i));
+    if (const char* desc = hakmem_api().counter_description(i)) counter->set_description(desc);
   }
-  out->set_page_reuse_rate(hak_page_reuse_rate(&c));
-  out->set_route(to_proto(hak_get_route()));
+  out->set_page_reuse_rate(hakmem_api().page_reuse_rate(&c));
+  out->set_route(to_proto(hakmem_api().get_route()));
   out->set_taken_at_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count());
@@ -65,15 +67,15 @@ void fill_snapshot(v1::CounterSnapshot* out, bool reset_after_read) {
 
 void fill_options(google::protobuf::RepeatedPtrField<v1::Option>* out) {
   out->Clear();
-  for (size_t i = 0; i < hak_option_count(); ++i) {
-    const char* name = hak_option_name(i);
+  for (size_t i = 0; i < hakmem_api().option_count(); ++i) {
+    const char* name = hakmem_api().option_name(i);
     if (name == nullptr) break;
     int64_t value = 0;
-    if (hak_option_get(name, &value) != 0) continue;
+    if (hakmem_api().option_get(name, &value) != 0) continue;
     v1::Option* option = out->Add();
     option->set_name(name);
     option->set_value(value);
-    if (const char* help = hak_option_help(name)) option->set_help(help);
+    if (const char* help = hakmem_api().option_help(name)) option->set_help(help);
   }
 }
 
@@ -108,11 +110,11 @@ grpc::Status set_options(const v1::SetOptionsRequest& request, v1::SetOptionsRes
               "option '" + name + "' given more than once; nothing changed"};
     }
     int64_t current = 0;
-    if (hak_option_get(name.c_str(), &current) != 0) {
+    if (hakmem_api().option_get(name.c_str(), &current) != 0) {
       return {grpc::StatusCode::INVALID_ARGUMENT, "unknown option '" + name + "'; nothing changed"};
     }
     char err[256] = {};
-    if (hak_option_check(name.c_str(), a.value(), err, sizeof err) != 0) {
+    if (hakmem_api().option_check(name.c_str(), a.value(), err, sizeof err) != 0) {
       return {grpc::StatusCode::INVALID_ARGUMENT,
               naming(name, err, "value " + std::to_string(a.value()) + " out of range") +
                   "; nothing changed"};
@@ -122,10 +124,10 @@ grpc::Status set_options(const v1::SetOptionsRequest& request, v1::SetOptionsRes
   for (int i = 0; i < request.assignments_size(); ++i) {
     const v1::OptionAssignment& a = request.assignments(i);
     char err[256] = {};
-    if (hak_option_set(a.name().c_str(), a.value(), err, sizeof err) != 0) {
+    if (hakmem_api().option_set(a.name().c_str(), a.value(), err, sizeof err) != 0) {
       // Checked a moment ago, refused now (e.g. a route this build cannot run yet): undo.
       for (int j = i - 1; j >= 0; --j) {
-        hak_option_set(request.assignments(j).name().c_str(), previous[j], nullptr, 0);
+        hakmem_api().option_set(request.assignments(j).name().c_str(), previous[j], nullptr, 0);
       }
       return {grpc::StatusCode::FAILED_PRECONDITION,
               naming(a.name(), err, "refused by the allocator") + "; nothing changed"};

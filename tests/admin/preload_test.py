@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""hakmem-server with libhakmem.so preloaded (as hakmem-compare runs it, --arena system): the
+admin service acts on the preloaded allocator that serves the process, not on the server's own
+linked-in copy (which serves nothing here). Checked against what only the preloaded library
+knows: its bytes in use grow with the data stored, its counters move with load, and the route
+set over the RPC is the one libhakmem.so reports in its HAKMEM_STATS line at exit."""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+SERVER = ADMIN = LIB = None
+VALUE = 256 << 10
+VALUES = 128  # 32 MiB stored
+
+
+def encode(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class PreloadTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.stats_file = os.path.join(self.tmp.name, "stats")
+        port_file = os.path.join(self.tmp.name, "port")
+        env = dict(os.environ, LD_PRELOAD=LIB, HAKMEM_ROUTE="CDA", HAKMEM_STATS="json",
+                   HAKMEM_STATS_FILE=self.stats_file)
+        self.server = subprocess.Popen(
+            [SERVER, "--port", "0", "--port-file", port_file, "--admin-port", "0",
+             "--arena", "system", "--store", "memory", "--workers", "2"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.admin_addr = None
+        for line in self.server.stdout:
+            m = re.match(r"hakmem-server admin gRPC on (\S+)", line)
+            if m:
+                self.admin_addr = m.group(1)
+            if line.startswith("hakmem-server listening"):
+                break
+        self.assertIsNotNone(self.admin_addr, "no admin address printed")
+        with open(port_file) as f:
+            self.port = int(f.read())
+        threading.Thread(target=self.server.stdout.read, daemon=True).start()
+
+    def tearDown(self):
+        if self.server.poll() is None:
+            self.server.kill()
+            self.server.wait()
+        self.server.stderr.close()
+        self.tmp.cleanup()
+
+    def admin(self, *args):
+        r = subprocess.run([ADMIN, "--addr", self.admin_addr, *args], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def counters(self):
+        return json.loads(self.admin("counters", "--json"))["counters"]
+
+    def set_values(self, tag):
+        with socket.create_connection(("127.0.0.1", self.port)) as s:
+            f = s.makefile("rb")
+            for i in range(VALUES):
+                s.sendall(encode("SET", "%s%d" % (tag, i), bytes([65 + i % 26]) * VALUE))
+                self.assertEqual(f.readline(), b"+OK\r\n")
+
+    def test_admin_acts_on_the_preloaded_allocator(self):
+        self.assertEqual(self.admin("route", "get").split()[1], "CDA")  # HAKMEM_ROUTE, read by it
+        before = self.counters()
+        self.set_values("k")
+        after = self.counters()
+        # The values live on the process's malloc: only the preloaded instance holds them.
+        self.assertGreater(after["bytes_in_use"] - before["bytes_in_use"], VALUES * VALUE // 2)
+        self.assertGreater(after["mallocs"] - before["mallocs"], VALUES)
+
+        self.assertEqual(self.admin("route", "set", "S"), "route CDA -> S\n")
+        self.assertEqual(self.admin("route", "get").split()[1], "S")
+        self.admin("counters", "--reset")
+        self.set_values("j")
+        moved = self.counters()
+        self.assertGreater(moved["mallocs"], VALUES)
+        self.assertEqual(moved["adoption_attempts"], 0)  # S never adopts
+        self.admin("options", "set", "must_reuse_budget=7")
+        self.assertIn("must_reuse_budget", self.admin("options", "get"))
+
+        self.server.send_signal(signal.SIGTERM)
+        self.assertEqual(self.server.wait(timeout=60), 0)
+        with open(self.stats_file) as f:
+            lines = [l for l in f if l.startswith("hakmem-stats: ")]
+        self.assertEqual(len(lines), 1, "libhakmem.so wrote no stats line at exit")
+        stats = json.loads(lines[0].split(": ", 1)[1])
+        # libhakmem.so's own view: the route the RPC set, and the values it served.
+        self.assertEqual(stats["options"]["route"], "S")
+        self.assertEqual(stats["options"]["must_reuse_budget"], 7)
+        self.assertGreater(stats["counters"]["mallocs"], 2 * VALUES)
+
+
+def main():
+    global SERVER, ADMIN, LIB
+    p = argparse.ArgumentParser()
+    p.add_argument("--server", required=True)
+    p.add_argument("--admin", required=True)
+    p.add_argument("--lib", required=True)
+    args, rest = p.parse_known_args()
+    SERVER, ADMIN, LIB = args.server, args.admin, args.lib
+    unittest.main(argv=[sys.argv[0], *rest])
+
+
+if __name__ == "__main__":
+    main()
