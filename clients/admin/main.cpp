@@ -16,6 +16,7 @@
 #include "fleet.h"
 #include "render.h"
 #include "tool_version.h"
+#include "usage_diagnosis.h"
 
 namespace {
 
@@ -249,7 +250,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    return usage_error(e.what());
+    const std::string why = hakmem::admin_cli::diagnose_usage(app, argc, argv);
+    return usage_error(why.empty() ? e.what() : why);
   }
 
   // Check every argument before touching the network.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "suggest.hpp"
 #include "tool_version.h"
 
 namespace hakmem::load {
@@ -16,36 +17,13 @@ namespace hw = workloads;
 
 namespace {
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({up + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // The flag of app nearest to `given` (a typo is a third of the name or fewer edits), or "".
 std::string nearest_flag(const CLI::App& app, const std::string& given) {
-  const std::string name = given.substr(0, given.find('='));
-  std::string best;
-  size_t best_distance = name.size() / 3 + 1;
+  std::vector<std::string> flags;
   for (const CLI::Option* opt : app.get_options()) {
-    for (const std::string& lname : opt->get_lnames()) {
-      const size_t d = edit_distance(name, "--" + lname);
-      if (d < best_distance) {
-        best_distance = d;
-        best = "--" + lname;
-      }
-    }
+    for (const std::string& lname : opt->get_lnames()) flags.push_back("--" + lname);
   }
-  return best;
+  return cli::nearest(given.substr(0, given.find('=')), flags);
 }
 
 // For a number that must be >= 0 (or > 0): a message that names the flag and the bound, where

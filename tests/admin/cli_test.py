@@ -37,6 +37,7 @@ class CliTest(unittest.TestCase):
         r = self.admin(*args)
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("usage: hakmem-admin", r.stderr)
+        return r.stderr.splitlines()[0]
 
     def test_route_get_and_set(self):
         self.ok("route", "set", "S")
@@ -171,6 +172,19 @@ class CliTest(unittest.TestCase):
         self.usage("counters", "--watch", "0.05")
         self.usage("counters", "--count", "3")
         self.usage("bogus")
+
+    def test_unknown_arguments_are_named_with_a_suggestion(self):
+        self.assertEqual(self.usage("--bogus"), "hakmem-admin: unknown flag --bogus")
+        self.assertEqual(self.usage("--adr", "x", "route", "get"),
+                         "hakmem-admin: unknown flag --adr (did you mean --addr?)")
+        self.assertEqual(self.usage("rout", "get"),
+                         "hakmem-admin: unknown command 'rout' (did you mean 'route'?)")
+        self.assertEqual(self.usage("route", "gett"), "hakmem-admin: unknown command 'gett' "
+                         "for 'route' (did you mean 'get'?)")
+        self.assertEqual(self.usage("--token", "t", "counters", "--json", "--resett"),
+                         "hakmem-admin: unknown flag --resett (did you mean --reset?)")
+        # Every argument known: CLI11's own message says what is missing.
+        self.assertEqual(self.usage("route", "set"), "hakmem-admin: ROUTE is required")
 
     def test_unreachable_server(self):
         addr = f"127.0.0.1:{free_port()}"
