@@ -90,14 +90,20 @@ size_t ClientRegistry::size() const {
 }
 
 std::string client_info_line(const ClientEntry& c, int64_t now_ms) {
-  // Buffer and memory fields are not tracked per client here: they read 0 (see README).
+  // No static reply buffer (obl=0) and no MULTI (multi-mem=0); tot-mem is the read buffer,
+  // the request being received and the replies' memory.
+  constexpr auto relaxed = std::memory_order_relaxed;
+  const size_t qbuf = c.query_bytes.load(relaxed), argv = c.argv_bytes.load(relaxed);
+  const size_t omem = c.reply_bytes.load(relaxed);
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db=0 sub=0 psub=0 ssub=0 "
-      "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 "
-      "tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
+      "multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl=0 oll={} omem={} "
+      "tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
       c.id, c.addr, c.laddr, c.fd, c.name(), (now_ms - c.created_ms) / 1000,
-      (now_ms - c.last_interaction_ms.load(std::memory_order_relaxed)) / 1000, c.last_command(),
-      c.protocol.load(std::memory_order_relaxed));
+      (now_ms - c.last_interaction_ms.load(relaxed)) / 1000, qbuf,
+      ClientEntry::kReadBufferBytes - std::min(qbuf, ClientEntry::kReadBufferBytes), argv,
+      ClientEntry::kReadBufferBytes, qbuf, c.replies_queued.load(relaxed), omem,
+      ClientEntry::kReadBufferBytes + argv + omem, c.last_command(), c.protocol.load(relaxed));
 }
 
 bool valid_client_name(std::string_view name) {

@@ -35,6 +35,12 @@ class ClientEntry {
   void touch(std::string_view command, std::string_view subcommand);
 
   std::atomic<int> protocol{2};
+  // CLIENT LIST's buffer fields, published by the connection (reply_bytes by workers too).
+  std::atomic<size_t> query_bytes{0};     // qbuf: read, not yet parsed
+  std::atomic<size_t> argv_bytes{0};      // argv-mem: the request still being received
+  std::atomic<size_t> reply_bytes{0};     // omem: replies reserved, being built, queued, being sent
+  std::atomic<size_t> replies_queued{0};  // oll: replies built and not yet written
+  static constexpr size_t kReadBufferBytes = 16 * 1024;  // rbs: each connection's read buffer
   std::atomic<int64_t> last_interaction_ms;
   // Asks the connection to close; true the first time.
   bool kill();

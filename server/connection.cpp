@@ -149,9 +149,17 @@ bool Connection::input_blocked() const {
          unsent_bytes_ >= core_.limits.max_output_bytes.load(std::memory_order_relaxed);
 }
 
+void Connection::publish_buffers() {
+  if (!client_) return;
+  client_->query_bytes.store(read_len_ - read_pos_, std::memory_order_relaxed);
+  client_->argv_bytes.store(parser_.partial_bytes(), std::memory_order_relaxed);
+  client_->replies_queued.store(ready_replies_, std::memory_order_relaxed);
+}
+
 void Connection::pump() {
   if (closed_) return;
   process_input();
+  publish_buffers();
   if (closed_) return;
   if (!reading_ && !eof_ && !draining_ && read_pos_ == read_len_ && !input_blocked()) {
     reading_ = true;
@@ -343,19 +351,24 @@ bool Connection::try_reserve(uint64_t sequence, size_t bytes) {
     if (!first && held + bytes > core_.limits.max_output_bytes.load(std::memory_order_relaxed))
       return false;
   } while (!reply_bytes_.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
-  if (core_.reply_memory.try_add(bytes, first)) return true;
+  if (core_.reply_memory.try_add(bytes, first)) {
+    if (client_) client_->reply_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    return true;
+  }
   reply_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
   return false;
 }
 
 void Connection::reply_account(size_t bytes) {
   reply_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  if (client_) client_->reply_bytes.fetch_add(bytes, std::memory_order_relaxed);
   core_.reply_memory.add(bytes);
 }
 
 void Connection::reply_release(size_t bytes) {
   if (bytes == 0) return;
   reply_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  if (client_) client_->reply_bytes.fetch_sub(bytes, std::memory_order_relaxed);
   core_.reply_memory.release(bytes);
 }
 
@@ -394,6 +407,8 @@ void Connection::local_reply(uint64_t sequence, std::string_view bytes) {
 void Connection::place_reply(uint64_t sequence, Reply* reply) {
   pending_[sequence - write_sequence_] = reply;
   unsent_bytes_ += reply->size;
+  ++ready_replies_;
+  publish_buffers();
   if (sequence == in_order_) {
     while (in_order_ < next_sequence_ && pending_[in_order_ - write_sequence_] != nullptr) {
       ++in_order_;
@@ -433,6 +448,8 @@ void Connection::flush_writes() {
 
 void Connection::on_written(const std::error_code& ec) {
   writing_ = false;
+  ready_replies_ -= batch_.size();
+  publish_buffers();
   for (Reply* reply : batch_) {
     unsent_bytes_ -= reply->size;
     drop_reply(reply);  // usually allocated by a worker: a cross-thread free

@@ -91,13 +91,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void finish_if_done();
   void finish(bool graceful);
   void linger_read();
+  void publish_buffers();  // CLIENT LIST's qbuf, argv-mem and oll
   uint64_t outstanding() const { return next_sequence_ - write_sequence_; }
 
   asio::ip::tcp::socket socket_;
   IoThread& home_;
   ServerCore& core_;
   RespParser parser_;
-  std::array<char, 16 * 1024> read_buffer_;
+  std::array<char, ClientEntry::kReadBufferBytes> read_buffer_;
   size_t read_pos_ = 0;
   size_t read_len_ = 0;
 
@@ -130,6 +131,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<Reply*> batch_;    // replies being written
   std::vector<asio::const_buffer> batch_buffers_;
   size_t unsent_bytes_ = 0;             // ready or being written
+  size_t ready_replies_ = 0;            // ready or being written
   std::atomic<size_t> reply_bytes_{0};  // reserved: being built, ready or being written
   uint64_t in_order_ = 0;               // first sequence whose reply is not here yet
   // in_order_ once every earlier reply is written, else none: its reply may pass the budget.

@@ -43,6 +43,7 @@ RespParser::Result RespParser::fail(std::string message) {
 void RespParser::begin_request() {
   request_ = request_create(arena_);
   frame_bytes_ = 0;
+  args_bytes_ = 0;
 }
 
 bool RespParser::read_line(const char*& p, const char* end, size_t limit, bool require_cr) {
@@ -178,7 +179,10 @@ RespParser::Result RespParser::parse(const char* data, size_t size, size_t* cons
         std::memcpy(bulk_ + bulk_filled_, p, n);
         bulk_filled_ += n;
         p += n;
-        if (bulk_filled_ == bulk_length_) state_ = State::kBulkCr;
+        if (bulk_filled_ == bulk_length_) {
+          args_bytes_ += bulk_length_;
+          state_ = State::kBulkCr;
+        }
         break;
       }
       case State::kBulkCr:

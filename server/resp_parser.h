@@ -30,6 +30,11 @@ class RespParser {
   Result parse(const char* data, size_t size, size_t* consumed);
   // The request completed by the last kRequest; the caller owns it.
   Request* take_request();
+  // Bytes of the request still being received (its complete arguments and the one arriving):
+  // CLIENT LIST's argv-mem.
+  size_t partial_bytes() const {
+    return request_ == nullptr ? 0 : args_bytes_ + (state_ == State::kBulkData ? bulk_filled_ : 0);
+  }
   // Redis-style error text (without the leading '-'), valid after kError.
   const std::string& error() const { return error_; }
 
@@ -65,6 +70,7 @@ class RespParser {
   size_t bulk_filled_ = 0;    // copied so far
   size_t bulk_capacity_ = 0;  // of bulk_
   size_t frame_bytes_ = 0;    // bytes consumed by the current frame
+  size_t args_bytes_ = 0;     // of the current frame's complete bulk strings
   std::string error_;
 };
 

@@ -3,8 +3,10 @@
 // Debian's redis-cli driving it (-3, --stat, --scan, --bigkeys).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "arena.h"
 #include "resp_test_client.h"
@@ -85,6 +87,57 @@ TEST_P(IntrospectionTest, ClientNamesListsAndKills) {
   // Killing itself: the reply arrives, then the connection closes.
   EXPECT_EQ(call({"CLIENT", "KILL", "ID", std::to_string(my_id), "SKIPME", "no"}), ":1");
   EXPECT_TRUE(client_->wait_closed());
+}
+
+// A numeric field of the CLIENT LIST line of client `id` (-1 when absent).
+int64_t client_field(RespClient& c, int64_t id, const std::string& field) {
+  std::string line = c.call({"CLIENT", "LIST", "ID", std::to_string(id)}).text;
+  std::smatch m;
+  if (!std::regex_search(line, m, std::regex(" " + field + "=(\\d+)"))) return -1;
+  return std::stoll(m[1]);
+}
+
+// Polls (the server reads and writes asynchronously) until pred holds, up to 10 s.
+template <typename Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 1000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST_P(IntrospectionTest, ClientListShowsWhatEachConnectionHolds) {
+  // A request still arriving: its complete arguments and what came of the last one.
+  RespClient partial(server_->port());
+  const int64_t partial_id = partial.call({"CLIENT", "ID"}).integer;
+  ASSERT_TRUE(
+      partial.send_raw("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000000\r\n" + std::string(300000, 'x')));
+  EXPECT_TRUE(eventually([&] { return client_field(*client_, partial_id, "argv-mem") == 300004; }))
+      << client_field(*client_, partial_id, "argv-mem");
+  EXPECT_GE(client_field(*client_, partial_id, "tot-mem"), 16384 + 300004);
+  EXPECT_EQ(client_field(*client_, partial_id, "omem"), 0);
+
+  // Replies a client does not read: held (being sent, or queued behind) until it reads.
+  const std::string value(16u << 20, 'v');
+  ASSERT_EQ(client_->call({"SET", "big", value}, 60000).str(), "+OK");
+  RespClient greedy(server_->port());
+  const int64_t greedy_id = greedy.call({"CLIENT", "ID"}).integer;
+  std::string burst;
+  for (int i = 0; i < 4; ++i) burst += RespClient::encode({"GET", "big"});
+  ASSERT_TRUE(greedy.send_raw(burst));
+  EXPECT_TRUE(eventually([&] {
+    return client_field(*client_, greedy_id, "omem") >= static_cast<int64_t>(value.size()) &&
+           client_field(*client_, greedy_id, "oll") >= 1;
+  })) << client_->call({"CLIENT", "LIST", "ID", std::to_string(greedy_id)}).text;
+  EXPECT_GE(client_field(*client_, greedy_id, "tot-mem"),
+            16384 + static_cast<int64_t>(value.size()));
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(greedy.read(60000).text.size(), value.size());
+  EXPECT_TRUE(eventually([&] {
+    return client_field(*client_, greedy_id, "omem") == 0 &&
+           client_field(*client_, greedy_id, "oll") == 0;
+  }));
+  EXPECT_EQ(client_field(*client_, greedy_id, "qbuf"), 0);
 }
 
 TEST_P(IntrospectionTest, HelloAuthAndSetname) {
