@@ -40,11 +40,6 @@ int call_failed(const CallError& e) {
   return 1;
 }
 
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
-  return s;
-}
-
 // The RPC numbers routes from 1 (0: unspecified), the allocator from 0.
 std::optional<v1::Route> parse_route(const std::string& text) {
   hak_route route;
