@@ -31,7 +31,8 @@ std::string diagnose_usage(const CLI::App& app, int argc, const char* const* arg
     if (arg.size() > 1 && arg[0] == '-') {
       const std::string flag = arg.substr(0, arg.find('='));
       if (const CLI::Option* opt = find_flag(at, flag)) {
-        if (opt->get_items_expected_min() > 0 && arg.find('=') == std::string::npos) ++i;  // its value
+        if (opt->get_items_expected_min() > 0 && arg.find('=') == std::string::npos)
+          ++i;  // its value
         continue;
       }
       std::vector<std::string> flags;
