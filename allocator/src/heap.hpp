@@ -132,6 +132,11 @@ struct Heap {
   // Thread exit: return empty pages, publish the rest as orphans.
   void abandon();
 
+  // ---- background.cpp ----
+  // The background thread, on its own heap: releases `owner`'s queued pages whose blocks have
+  // all come back; returns how many, and sets *left when pages stay queued.
+  uint32_t release_idle_emptied(Heap* owner, bool* left);
+
  private:
   // refill.cpp: the steps, in the order a route takes them, each counted by its counter.
   Page* refill(size_t cls);
@@ -167,6 +172,18 @@ struct Heap {
   void push_remote(Page* page, Block* head, Block* tail, uint32_t count);
   void push_chain(RemoteChain& chain);  // pushes a held chain, if any, and empties the slot
 };
+
+// Idle = no slow-path allocation for idle_ns, as seen by whoever asks (adopters, the
+// background thread); the first look after a change starts the clock (refill.cpp).
+bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns);
+
+// Set while the background thread waits; the 0->1 edge reads it, one relaxed load, and wakes
+// the thread when the page's home is idle or dead (background.cpp).
+extern std::atomic<bool> g_background_sleeping;
+void background_wake(Heap* home);
+HAK_INLINE void background_edge(Heap* home) {
+  if (HAK_UNLIKELY(g_background_sleeping.load(std::memory_order_relaxed))) background_wake(home);
+}
 
 // Queues detached pages holding remote frees below notify_threshold to their homes (only
 // `home`'s, unless null); counts in `counted`, the calling thread's heap. Cheap when there

@@ -6,6 +6,7 @@
 
 #include <new>
 
+#include "background.hpp"
 #include "heap.hpp"
 #include "large.hpp"
 #include "options.hpp"
@@ -71,6 +72,7 @@ void fork_parent() {
 // that thread had exited: its empty pages go back, the rest become orphans that any heap may
 // claim, so a process that forks again and again does not keep every generation's pages.
 void fork_child() {
+  background_fork_child();
   large_fork_child();
   page_allocator_fork_child();
   counters_fork_child();
@@ -93,6 +95,7 @@ void init_process() {
   options_init_from_env();
   pthread_key_create(&g_exit_key, on_thread_exit);
   pthread_atfork(fork_prepare, fork_parent, fork_child);
+  background_init();  // last: the thread may start from the next slow path on
 }
 
 Heap* create_heap() {

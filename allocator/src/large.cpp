@@ -192,19 +192,20 @@ size_t large_usable_size(const Segment* segment, const void* p) {
          static_cast<const char*>(p);
 }
 
-void large_purge(uint64_t now_ns, Purge how) {
+uint64_t large_purge(uint64_t now_ns, Purge how) {
   bool force = how == Purge::kAll;
   uint64_t delay_ns = how == Purge::kSlowPath ? purge_delay_in_use_ns(now_ns) : purge_delay_ns();
   // Most calls come from slow paths: nothing is due, or another thread is at it.
   uint64_t due = g_spans.purge_due_ns.load(std::memory_order_relaxed);
   // (purge_due_ns follows the delay in use, which is never below purge_delay_ms.)
-  if (how == Purge::kSlowPath && (due == 0 || now_ns < due)) return;
+  if (how == Purge::kSlowPath && (due == 0 || now_ns < due)) return 0;
   if (how != Purge::kSlowPath) {
     g_spans.lock.lock();
   } else if (!g_spans.lock.try_lock()) {
-    return;
+    return 0;
   }
   uint64_t next_due = 0;
+  uint64_t purged = 0;
   for (Segment* seg = g_spans.with_room; seg != nullptr; seg = seg->span_next) {
     uint64_t idle = seg->slots_committed & ~seg->slots_used;
     for (size_t i = 1; i < kSlotsPerSegment; ++i) {
@@ -224,6 +225,7 @@ void large_purge(uint64_t now_ns, Purge how) {
         uint64_t mask = run_mask(i, end - i);
         seg->slots_committed &= ~mask;
         committed_sub(committed_bytes(mask));
+        purged += committed_bytes(mask);
         add_event(g_counters.large_slots_purged, end - i);
       }
       i = end - 1;
@@ -231,6 +233,11 @@ void large_purge(uint64_t now_ns, Purge how) {
   }
   g_spans.purge_due_ns.store(next_due, std::memory_order_relaxed);
   g_spans.lock.unlock();
+  return purged;
+}
+
+uint64_t large_purge_due_ns() {
+  return g_spans.purge_due_ns.load(std::memory_order_relaxed);
 }
 
 void large_fork_prepare() {

@@ -21,8 +21,10 @@ void* large_alloc(size_t size, size_t alignment, bool* dirty);
 // p is the object's address; segment is segment_of(p) and is_large_segment(segment).
 void large_free(Segment* segment, void* p);
 size_t large_usable_size(const Segment* segment, const void* p);
-// Decommits free slots idle for the purge delay (see Purge).
-void large_purge(uint64_t now_ns, Purge how);
+// Decommits free slots idle for the purge delay (see Purge); returns the bytes decommitted.
+uint64_t large_purge(uint64_t now_ns, Purge how);
+// When the next free slot's delay runs out (0: none is waiting).
+uint64_t large_purge_due_ns();
 
 void large_fork_prepare();
 void large_fork_parent();

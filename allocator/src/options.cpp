@@ -28,6 +28,20 @@ constinit std::atomic<int64_t> g_option_values[kOptionCount] = {
 
 constinit std::atomic<uint8_t> g_option_sources[kOptionCount] = {};
 
+namespace {
+constinit std::atomic<void (*)(OptionId)> g_observer{nullptr};
+
+void notify(size_t index) {
+  if (auto* observer = g_observer.load(std::memory_order_acquire)) {
+    observer(static_cast<OptionId>(index));
+  }
+}
+}  // namespace
+
+void options_set_observer(void (*observer)(OptionId)) {
+  g_observer.store(observer, std::memory_order_release);
+}
+
 const char* option_source_name(size_t index) {
   if (index >= kOptionCount) return "?";
   switch (g_option_sources[index].load(std::memory_order_relaxed)) {
@@ -269,6 +283,7 @@ int hak_option_set(const char* name, int64_t value, char* err, size_t err_len) {
   if (rc == 0) {
     g_option_values[index].store(value, std::memory_order_relaxed);
     g_option_sources[index].store(kFromRunTime, std::memory_order_relaxed);
+    notify(index);
   }
   return rc;
 }

@@ -41,7 +41,9 @@ namespace hakmem {
     "default 0")                                                                              \
   X(kOptRouteAWindow, route_a_window, 4, 1000000, 64,                                         \
     "Route A: adoptions + fresh pages of a class per open/close decision; default 64, range " \
-    "4..1000000")
+    "4..1000000")                                                                             \
+  X(kOptBackground, background, 0, 1, 0,                                                      \
+    "1: a background thread releases idle heaps' emptied pages and purges on time; default 0")
 
 enum OptionId : size_t {
 #define HAK_OPTION_ID(id, name, min, max, def, help) id,
@@ -85,6 +87,10 @@ inline uint64_t idle_threshold_ns() {
 inline uint64_t retain_bytes() {
   return static_cast<uint64_t>(option(kOptRetainMb)) << 20;
 }
+
+// Called after every successful run-time set, with the option's id (the background thread
+// starts or stops on it). Installed once, after the environment was read.
+void options_set_observer(void (*observer)(OptionId));
 
 // Reads HAKMEM_* once; invalid values are reported on stderr and the default is kept.
 // Unknown HAKMEM_* names are warned about with the nearest known name; HAKMEM_VERBOSE=1

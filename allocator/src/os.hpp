@@ -22,6 +22,11 @@ bool decommit(void* p, size_t size);
 
 uint64_t now_ns();  // monotonic
 
+// Sleeps while *word == expected, at most timeout_ns (0: no limit); returns on a wake, a
+// signal or the timeout, whichever comes first (the caller re-checks what it waits for).
+void futex_wait(const uint32_t* word, uint32_t expected, uint64_t timeout_ns);
+void futex_wake(const uint32_t* word);  // wakes one waiter
+
 // Writes to stderr without allocating.
 void write_stderr(const char* text);
 

@@ -41,6 +41,7 @@ void queue_to_home(Page* page, HeapCounters& counted) {
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
   if (home->pending[cls].push(page)) g_masks.set_ready(cls, home->index);
   counted.add(kCtr_pending_enqueued);
+  background_edge(home);
 }
 
 // A detached page left the below-threshold state (queued, reclaimed or swept).

@@ -207,14 +207,15 @@ uint64_t purge_delay_in_use_ns(uint64_t now_ns) {
   return adaptive_delay_ns(base, shift);
 }
 
-void page_purge(uint64_t now_ns, Purge how) {
+uint64_t page_purge(uint64_t now_ns, Purge how) {
   bool force = how == Purge::kAll;
   uint64_t delay_ns = how == Purge::kSlowPath ? purge_delay_in_use_ns(now_ns) : purge_delay_ns();
   if (how != Purge::kSlowPath) {
     g_state.lock.lock();
   } else if (!g_state.lock.try_lock()) {
-    return;
+    return 0;
   }
+  uint64_t purged = 0;
   for (KindState& ks : g_state.kinds) {
     unsigned batch = 0;
     while (Page* p = ks.committed.head) {
@@ -228,10 +229,26 @@ void page_purge(uint64_t now_ns, Purge how) {
       p->free_since_ns = how == Purge::kSlowPath ? now_ns : 0;
       ks.decommitted.push_back(p);
       committed_sub(seg->page_size());
+      purged += seg->page_size();
       add_event(g_counters.pages_purged);
     }
   }
   g_state.lock.unlock();
+  return purged;
+}
+
+// The committed lists are in order of freeing, so each list's head is due first.
+uint64_t page_purge_due_ns() {
+  uint64_t delay_ns = purge_delay_ns();
+  uint64_t due = 0;
+  SpinLockGuard guard(g_state.lock);
+  for (KindState& ks : g_state.kinds) {
+    if (Page* p = ks.committed.head) {
+      uint64_t d = p->free_since_ns + delay_ns;
+      if (due == 0 || d < due) due = d;
+    }
+  }
+  return due;
 }
 
 void page_segments_visit(void (*fn)(Segment*, void*), void* arg) {

@@ -20,11 +20,14 @@ void page_free(Page* page);
 // another thread purges and stop after a batch. kExpired: every page idle past the purge
 // delay. kAll: every free page.
 enum class Purge { kSlowPath, kExpired, kAll };
-// Decommits free pages idle for the purge delay (kAll: every free page). kSlowPath uses the
-// delay in use (purge_delay_in_use_ns), kExpired purge_delay_ms itself.
-void page_purge(uint64_t now_ns, Purge how);
+// Decommits free pages idle for the purge delay (kAll: every free page); returns the bytes
+// decommitted. kSlowPath uses the delay in use (purge_delay_in_use_ns), kExpired
+// purge_delay_ms itself.
+uint64_t page_purge(uint64_t now_ns, Purge how);
 // purge_delay_ms, raised while purged pages are soon faulted in again (page_allocator.cpp).
 uint64_t purge_delay_in_use_ns(uint64_t now_ns);
+// When the oldest committed free page's delay runs out (0: none is waiting).
+uint64_t page_purge_due_ns();
 
 // Calls fn(segment, arg) for every page segment mapped now, with the page allocator's lock
 // held (so none is unmapped meanwhile); fn must not call the page allocator.

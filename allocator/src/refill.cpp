@@ -8,6 +8,7 @@
 // ownership.cpp.
 #include <cerrno>
 
+#include "background.hpp"
 #include "hakmem/hakmem.h"
 #include "large.hpp"
 #include "options.hpp"
@@ -21,7 +22,11 @@ namespace hakmem {
 
 void* Heap::alloc_slow(size_t cls) {
   Page* page = refill(cls);
-  return page != nullptr ? pop_block(page) : nullptr;
+  if (page == nullptr) return nullptr;
+  void* block = pop_block(page);
+  // No lock is held and the block is taken (starting a thread allocates): a safe point.
+  background_poll();
+  return block;
 }
 
 namespace {
@@ -140,8 +145,6 @@ Page* Heap::partial_reuse(size_t cls) {
   return page;
 }
 
-namespace {
-
 // Idle = no slow-path allocation for idle_threshold. An owner that still allocates from its
 // current page does not need its pending pages yet, so counting only slow paths is right.
 bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns) {
@@ -152,6 +155,8 @@ bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns) {
   }
   return now - owner->seen_epoch_ns.load(std::memory_order_relaxed) >= idle_ns;
 }
+
+namespace {
 
 // Route P's gates, in the order they are checked; the verdict is the counter it bumps.
 // `head`: the victim's queued page that adoption would take.

@@ -3,14 +3,17 @@
 // access by name.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "hakmem/hakmem.h"
 
@@ -68,6 +71,30 @@ inline uint64_t rss_bytes() {
     }
   }
   return 0;
+}
+
+// Threads of this process whose name (comm) is `name`, e.g. "hakmem-bg".
+inline int threads_named(const std::string& name) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream in(task.path() / "comm");
+    std::string comm;
+    if (std::getline(in, comm) && comm == name) ++n;
+  }
+  return n;
+}
+
+// Polls `done` until it holds or `seconds` pass: effects that take time are waited for with a
+// generous deadline, never timed.
+template <class F>
+bool eventually(F done, double seconds = 60) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 // A one-shot signal between test threads.

@@ -1,0 +1,213 @@
+// The background thread: a round releases idle and dead heaps' emptied queued pages and
+// purges what is due, then the thread sleeps until the next purge deadline (or without limit
+// when nothing waits), or until an idle home's 0->1 edge wakes it.
+#include "background.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include "heap.hpp"
+#include "large.hpp"
+#include "os.hpp"
+#include "page_allocator.hpp"
+
+namespace hakmem {
+
+std::atomic<bool> g_background_sleeping{false};
+std::atomic<bool> g_background_running{false};
+
+namespace {
+
+constinit std::atomic<bool> g_ready{false};   // process init done
+constinit std::atomic<bool> g_failed{false};  // pthread_create refused: retried on an option set
+constinit std::atomic<uint32_t> g_wakes{0};   // the futex word: bumped by every wake
+
+// A storm of edges costs at most one round a millisecond.
+constexpr uint64_t kMinRoundGapNs = 1000000;
+// Queued pages that still hold live blocks get no further edge when they empty: they are
+// looked at again, less and less often while nothing comes of it, at least once a second.
+constexpr uint64_t kMaxRecheckNs = 1000000000;
+
+const uint32_t* wake_word() {
+  return reinterpret_cast<const uint32_t*>(&g_wakes);
+}
+
+void wake() {
+  if (!g_background_sleeping.exchange(false, std::memory_order_acq_rel)) return;
+  g_wakes.fetch_add(1, std::memory_order_release);
+  os::futex_wake(wake_word());
+}
+
+bool has_queued(const Heap* heap) {
+  for (const PendingQueue& q : heap->pending) {
+    if (q.head.load(std::memory_order_relaxed) != nullptr) return true;
+  }
+  return false;
+}
+
+struct Round {
+  uint32_t drained = 0;
+  bool waiting = false;  // queued pages may still empty, or an owner may still go idle
+};
+
+// Under the thread's own change lock, so a fork happens between rounds, as for any heap.
+Round drain_idle_heaps(Heap* self, uint64_t now) {
+  Round r;
+  uint64_t idle_ns = idle_threshold_ns();
+  SpinLockGuard guard(self->change_lock);
+  for (Heap* heap = heaps_all(); heap != nullptr; heap = heap->all_next) {
+    if (heap == self || !has_queued(heap)) continue;
+    if (!heap->dead.load(std::memory_order_acquire) && !owner_idle(heap, now, idle_ns)) {
+      r.waiting = true;  // an active owner's pages are its own to take
+      continue;
+    }
+    bool left = false;
+    r.drained += self->release_idle_emptied(heap, &left);
+    r.waiting |= left;
+  }
+  return r;
+}
+
+uint64_t earliest(uint64_t a, uint64_t b) {  // 0: none
+  return a == 0 ? b : (b == 0 || a < b ? a : b);
+}
+
+// Waits until `due` (0: until woken), then keeps rounds kMinRoundGapNs apart. Returns whether
+// a wake (not the deadline) ended the wait.
+bool sleep_until(uint64_t due, uint64_t round_start) {
+  uint32_t seq = g_wakes.load(std::memory_order_acquire);
+  g_background_sleeping.store(true, std::memory_order_seq_cst);
+  // Pairs with the fence in on_option_set: either the setter sees the flag, or we see 0.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (option(kOptBackground) != 0) {
+    uint64_t now = os::now_ns();
+    if (due == 0) {
+      os::futex_wait(wake_word(), seq, 0);
+    } else if (due > now) {
+      os::futex_wait(wake_word(), seq, due - now);
+    }
+  }
+  g_background_sleeping.store(false, std::memory_order_relaxed);
+  bool woken = g_wakes.load(std::memory_order_acquire) != seq;
+  uint64_t now = os::now_ns();
+  if (now < round_start + kMinRoundGapNs) {
+    const uint32_t never_changes = 0;
+    os::futex_wait(&never_changes, 0, round_start + kMinRoundGapNs - now);
+  }
+  return woken;
+}
+
+void run(Heap* self) {
+  uint64_t recheck_ns = 0;
+  bool woken = true;
+  while (true) {
+    if (option(kOptBackground) == 0) {
+      g_background_running.store(false, std::memory_order_seq_cst);
+      // Set back to 1 meanwhile: that set found the thread running and started none.
+      if (option(kOptBackground) == 0 ||
+          g_background_running.exchange(true, std::memory_order_acq_rel)) {
+        return;
+      }
+    }
+    uint64_t now = os::now_ns();
+    Round r = drain_idle_heaps(self, now);
+    uint64_t purged = page_purge(now, Purge::kExpired) + large_purge(now, Purge::kExpired);
+    if (r.drained > 0) add_event(g_counters.background_pages_drained, r.drained);
+    if (purged > 0) add_event(g_counters.background_bytes_purged, purged);
+    uint64_t due = earliest(page_purge_due_ns(), large_purge_due_ns());
+    if (r.waiting) {
+      uint64_t base = idle_threshold_ns() > kMinRoundGapNs ? idle_threshold_ns() : kMinRoundGapNs;
+      recheck_ns = woken || r.drained > 0 || recheck_ns == 0 ? base : recheck_ns * 2;
+      if (recheck_ns > kMaxRecheckNs) recheck_ns = kMaxRecheckNs;
+      due = earliest(due, now + recheck_ns);
+    }
+    woken = sleep_until(due, now);
+    add_event(g_counters.background_wakeups);
+  }
+}
+
+void* thread_main(void*) {
+  prctl(PR_SET_NAME, "hakmem-bg", 0, 0, 0);
+  // Its own heap: the pages it takes are counted there, and its change lock orders it with fork.
+  Heap* self = this_heap();
+  if (self != nullptr) {
+    run(self);
+  } else {
+    g_background_running.store(false, std::memory_order_release);
+  }
+  return nullptr;
+}
+
+void on_option_set(OptionId id) {
+  if (id != kOptBackground) return;
+  if (option(kOptBackground) != 0) {
+    g_failed.store(false, std::memory_order_relaxed);
+    background_start();
+    return;
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  wake();  // it sees 0 and exits
+}
+
+}  // namespace
+
+void background_wake(Heap* home) {
+  if (!home->dead.load(std::memory_order_relaxed) &&
+      !owner_idle(home, os::now_ns(), idle_threshold_ns())) {
+    return;  // an active owner takes its page itself
+  }
+  wake();
+}
+
+void background_start() {
+  if (!g_ready.load(std::memory_order_acquire) || g_failed.load(std::memory_order_relaxed)) return;
+  if (g_background_running.exchange(true, std::memory_order_acq_rel)) return;
+  // Signals stay with the application's threads.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  pthread_t thread;
+  int rc = pthread_create(&thread, &attr, thread_main, nullptr);
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (rc != 0) {
+    g_failed.store(true, std::memory_order_relaxed);
+    g_background_running.store(false, std::memory_order_release);
+  }
+}
+
+void background_init() {
+  options_set_observer(on_option_set);
+  g_ready.store(true, std::memory_order_release);
+}
+
+void background_fork_child() {
+  g_background_running.store(false, std::memory_order_relaxed);
+  g_background_sleeping.store(false, std::memory_order_relaxed);
+}
+
+// Claims each class's queued pages whose blocks have all come back (claim_emptied, as the
+// refill does) and gives them to the page allocator, where the purge delay runs as for any.
+uint32_t Heap::release_idle_emptied(Heap* owner, bool* left) {
+  uint32_t released = 0;
+  for (size_t cls = 0; cls < kClassCount; ++cls) {
+    if (owner->pending[cls].head.load(std::memory_order_relaxed) == nullptr) continue;
+    uint32_t budget = 1024;  // pages examined: the owner may want its queue's lock
+    Page* list = claim_emptied(owner, cls, &budget);
+    while (Page* page = list) {
+      list = page->next;
+      page->next = nullptr;
+      release_page(page);
+      ++released;
+    }
+    if (owner->pending[cls].head.load(std::memory_order_relaxed) != nullptr) *left = true;
+  }
+  return released;
+}
+
+}  // namespace hakmem
