@@ -11,8 +11,10 @@
 #include <exception>
 #include <functional>
 
-#include "churn.hpp"
 #include "allocator_compare.hpp"
+#include "burst_sleep.hpp"
+#include "churn.hpp"
+#include "idle_memory.hpp"
 #include "larson.hpp"
 #include "preload.hpp"
 #include "producer_consumer.hpp"
@@ -29,6 +31,7 @@ struct Common {
   std::string alloc = "hakmem";
   std::string route;  // empty: keep the allocator's route (HAKMEM_ROUTE, default P)
   bool json = false;
+  bool background = false;  // hakmem runs: option background set to 1 before the workload
   CompareOptions compare;
 };
 
@@ -60,6 +63,12 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--reps", c.compare.reps, "repetitions per configuration when comparing")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
+}
+
+void add_background(CLI::App* cmd, Common& c) {
+  cmd->add_flag("--background", c.background,
+                "hakmem runs: start the background thread (option background=1) before the "
+                "workload; other allocators ignore it");
 }
 
 // Makes `c.alloc` serve this process's malloc: the first time, re-executes this very command
@@ -96,6 +105,11 @@ int run(int argc, char** argv, const std::string& bench, double requested, const
     fail(fmt::format("--route must be S, P, CDA or A, not '{}'", c.route));
   if (c.compare.any()) return run_compare(argc, argv, bench, route, c.compare);
   setup_alloc(c, route, argv);
+  if (c.background && c.alloc == "hakmem") {
+    char err[256] = "";
+    if (preloaded_hakmem()->option_set("background", 1, err, sizeof err) != 0)
+      fail(std::string("cannot set option background: ") + err);
+  }
   Measured m;
   try {
     m = body();
@@ -210,11 +224,53 @@ int main(int argc, char** argv) {
                    "producer groups; each works one shift of the run, then idles")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  add_background(idle, ic);
+  double idle_window_ms = 0;
+  idle->add_option("--idle-window-ms", idle_window_ms,
+                   "after the run, with the producers idle and every object freed: how long "
+                   "committed memory is sampled (0: 4 x purge_delay_ms, at least 40)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600000.0));
   for (auto [cmd, p] : {std::pair{prodcons, &pp}, std::pair{idle, &ip}}) {
     cmd->add_option("--hold", p->hold, "objects each consumer holds before freeing the oldest")
         ->capture_default_str()
         ->check(CLI::Range(0, 100000000));
   }
+
+  Common bc;
+  BurstSleepParams bp;
+  auto* burst_sleep = app.add_subcommand(
+      "burst-sleep",
+      "producers keep a live set and hand a burst to consumers that free it; then the whole "
+      "process sleeps while committed memory and CPU time are sampled (ops = burst frees)");
+  burst_sleep->add_option("--producers", bp.producers, "producer threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  burst_sleep->add_option("--consumers", bp.consumers, "consumer threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  add_sizes(burst_sleep, bp.min_size, bp.max_size);
+  burst_sleep->add_option("--burst", bp.burst, "objects each producer hands over")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
+  burst_sleep->add_option("--live-mb", bp.live_mb, "MiB the producers keep through the sleep")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20));
+  burst_sleep->add_option("--batch", bp.batch, "objects per hand-off")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  burst_sleep->add_option("--sleep", bp.sleep_seconds, "seconds the process sleeps")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
+  burst_sleep
+      ->add_option("--window-ms", bp.window_ms,
+                   "how long committed memory is sampled at the start of the sleep (0: 4 x "
+                   "purge_delay_ms, at least 40)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600000.0));
+  burst_sleep->add_option("--seed", bp.seed, "random seed")->capture_default_str();
+  add_common(burst_sleep, bc);
+  add_background(burst_sleep, bc);
 
   Common xc;
   XmallocParams xp;
@@ -310,11 +366,22 @@ int main(int argc, char** argv) {
   if (idle->parsed()) {
     check_sizes(ip.min_size, ip.max_size);
     return run(argc, argv, "idle-owner", ip.seconds, ic, [&] {
-      ProdConsResult r = run_idle_owner(ip);
-      return Measured{r.seconds,
-                      r.objects / r.seconds,
-                      r.bad_blocks,
-                      {{"turns", static_cast<double>(r.turns)}}};
+      std::map<std::string, double> idle_figures;
+      ProdConsResult r = run_idle_owner(ip, [&] {
+        double delay = allocator_purge_delay_ms(10);
+        double window = idle_window_ms > 0 ? idle_window_ms : std::max(40.0, 4 * delay);
+        watch_idle_memory(memory_reader(), 0, delay, window, &idle_figures);
+      });
+      Measured m{r.seconds, r.objects / r.seconds, r.bad_blocks, idle_figures};
+      m.extra["turns"] = static_cast<double>(r.turns);
+      return m;
+    });
+  }
+  if (burst_sleep->parsed()) {
+    check_sizes(bp.min_size, bp.max_size);
+    return run(argc, argv, "burst-sleep", 0, bc, [&] {
+      BurstSleepResult r = run_burst_sleep(bp, memory_reader(), allocator_purge_delay_ms(10));
+      return Measured{r.seconds, r.objects / r.seconds, r.bad_blocks, r.figures};
     });
   }
   if (xmalloc->parsed()) {

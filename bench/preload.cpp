@@ -169,9 +169,12 @@ const HakmemApi* preloaded_hakmem() {
         reinterpret_cast<decltype(h.page_reuse_rate)>(dlsym(RTLD_DEFAULT, "hak_page_reuse_rate"));
     h.get_route = reinterpret_cast<decltype(h.get_route)>(dlsym(RTLD_DEFAULT, "hak_get_route"));
     h.route_name = reinterpret_cast<decltype(h.route_name)>(dlsym(RTLD_DEFAULT, "hak_route_name"));
+    h.option_get = reinterpret_cast<decltype(h.option_get)>(dlsym(RTLD_DEFAULT, "hak_option_get"));
+    h.option_set = reinterpret_cast<decltype(h.option_set)>(dlsym(RTLD_DEFAULT, "hak_option_set"));
     // Every entry point must come from the library that serves malloc.
-    for (const char* s : {"hak_counters_get", "hak_counter_name", "hak_counter_value",
-                          "hak_page_reuse_rate", "hak_get_route", "hak_route_name"}) {
+    for (const char* s :
+         {"hak_counters_get", "hak_counter_name", "hak_counter_value", "hak_page_reuse_rate",
+          "hak_get_route", "hak_route_name", "hak_option_get", "hak_option_set"}) {
       if (defining_object(s) != "libhakmem.so") return nullptr;
     }
     return &h;

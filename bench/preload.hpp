@@ -39,6 +39,8 @@ struct HakmemApi {
   double (*page_reuse_rate)(const hak_counters*);
   hak_route (*get_route)();
   const char* (*route_name)(hak_route);
+  int (*option_get)(const char*, int64_t*);
+  int (*option_set)(const char*, int64_t, char*, size_t);
 };
 // nullptr unless libhakmem.so serves malloc in this process.
 const HakmemApi* preloaded_hakmem();

@@ -100,11 +100,12 @@ ProdConsResult run_prodcons(const ProdConsParams& p) {
   return finish(p, start, stop, producers, q, consumers);
 }
 
-ProdConsResult run_idle_owner(const ProdConsParams& p) {
+ProdConsResult run_idle_owner(const ProdConsParams& p, const std::function<void()>& when_idle) {
   HandoffQueue q(p.queue);
   Consumers consumers;
   consumers.start(p.consumers, q, p.hold);
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, released{false};
+  std::atomic<uint32_t> idle{0};
   std::atomic<uint64_t> turns{0};
   uint32_t range = p.max_size - p.min_size + 1;
   auto start = Clock::now();
@@ -128,7 +129,7 @@ ProdConsResult run_idle_owner(const ProdConsParams& p) {
       for (uint64_t t = 0; t <= last_turn; ++t) {
         if (owner_of(t) != i) continue;
         std::this_thread::sleep_until(start + turn_len * t);
-        if (stop.load()) return;
+        if (stop.load()) break;
         for (uint32_t done = 0; done < p.burst; done += p.batch) {
           std::vector<Object> batch;
           batch.reserve(p.batch);
@@ -141,9 +142,23 @@ ProdConsResult run_idle_owner(const ProdConsParams& p) {
       // An idle owner stays alive: a thread that exits turns its pages into orphans that
       // any heap may claim, which is a different (and easier) case.
       while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      idle.fetch_add(1);
+      while (!released.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     });
   }
-  ProdConsResult r = finish(p, start, stop, producers, q, consumers);
+  std::this_thread::sleep_for(std::chrono::duration<double>(p.seconds));
+  stop = true;
+  // The producers stay alive, idle, while the consumers free what they still hold.
+  while (idle.load() < p.producers) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  q.close();
+  consumers.join();
+  ProdConsResult r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (when_idle) when_idle();
+  released = true;
+  for (auto& t : producers) t.join();
+  r.objects = consumers.freed.load();
+  r.bad_blocks = consumers.bad.load();
   r.turns = turns.load();
   return r;
 }

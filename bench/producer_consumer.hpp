@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 namespace hakmem::bench {
 
@@ -41,6 +42,9 @@ struct ProdConsResult {
 };
 
 ProdConsResult run_prodcons(const ProdConsParams& p);
-ProdConsResult run_idle_owner(const ProdConsParams& p);
+// `when_idle`, if given, runs after the timed phase once the consumers have freed every object
+// and while the producers are still alive and idle (hakmem-bench samples memory there).
+ProdConsResult run_idle_owner(const ProdConsParams& p,
+                              const std::function<void()>& when_idle = nullptr);
 
 }  // namespace hakmem::bench

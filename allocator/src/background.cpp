@@ -14,30 +14,18 @@
 
 namespace hakmem {
 
-std::atomic<bool> g_background_sleeping{false};
 std::atomic<bool> g_background_running{false};
 
 namespace {
 
 constinit std::atomic<bool> g_ready{false};   // process init done
 constinit std::atomic<bool> g_failed{false};  // pthread_create refused: retried on an option set
-constinit std::atomic<uint32_t> g_wakes{0};   // the futex word: bumped by every wake
 
 // A storm of edges costs at most one round a millisecond.
 constexpr uint64_t kMinRoundGapNs = 1000000;
 // Queued pages that still hold live blocks get no further edge when they empty: they are
 // looked at again, less and less often while nothing comes of it, at least once a second.
 constexpr uint64_t kMaxRecheckNs = 1000000000;
-
-const uint32_t* wake_word() {
-  return reinterpret_cast<const uint32_t*>(&g_wakes);
-}
-
-void wake() {
-  if (!g_background_sleeping.exchange(false, std::memory_order_acq_rel)) return;
-  g_wakes.fetch_add(1, std::memory_order_release);
-  os::futex_wake(wake_word());
-}
 
 bool has_queued(const Heap* heap) {
   for (const PendingQueue& q : heap->pending) {
@@ -73,23 +61,38 @@ uint64_t earliest(uint64_t a, uint64_t b) {  // 0: none
   return a == 0 ? b : (b == 0 || a < b ? a : b);
 }
 
+uint64_t purge_due() {
+  return earliest(page_purge_due_ns(), large_purge_due_ns());
+}
+
+bool any_queued(const Heap* self) {
+  for (Heap* heap = heaps_all(); heap != nullptr; heap = heap->all_next) {
+    if (heap != self && has_queued(heap)) return true;
+  }
+  return false;
+}
+
 // Waits until `due` (0: until woken), then keeps rounds kMinRoundGapNs apart. Returns whether
-// a wake (not the deadline) ended the wait.
-bool sleep_until(uint64_t due, uint64_t round_start) {
-  uint32_t seq = g_wakes.load(std::memory_order_acquire);
-  g_background_sleeping.store(true, std::memory_order_seq_cst);
-  // Pairs with the fence in on_option_set: either the setter sees the flag, or we see 0.
+// a wake (not the deadline) ended the wait. `waiting`: the round left queued pages to look at.
+bool sleep_until(uint64_t due, uint64_t round_start, bool waiting, const Heap* self) {
+  uint32_t seq = g_background_wakes.load(std::memory_order_acquire);
+  g_background_until.store(due == 0 ? UINT64_MAX : due, std::memory_order_seq_cst);
+  // Work made since the round, before the deadline was visible: a page freed (its list is read
+  // under the lock its freer checked the deadline under), a page queued, the option set to 0
+  // (the fence pairs with on_option_set's).
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (option(kOptBackground) != 0) {
+  uint64_t due_now = purge_due();
+  bool more = (due_now != 0 && (due == 0 || due_now < due)) || (!waiting && any_queued(self));
+  if (option(kOptBackground) != 0 && !more) {
     uint64_t now = os::now_ns();
     if (due == 0) {
-      os::futex_wait(wake_word(), seq, 0);
+      os::futex_wait(background_wake_word(), seq, 0);
     } else if (due > now) {
-      os::futex_wait(wake_word(), seq, due - now);
+      os::futex_wait(background_wake_word(), seq, due - now);
     }
   }
-  g_background_sleeping.store(false, std::memory_order_relaxed);
-  bool woken = g_wakes.load(std::memory_order_acquire) != seq;
+  g_background_until.store(0, std::memory_order_relaxed);
+  bool woken = more || g_background_wakes.load(std::memory_order_acquire) != seq;
   uint64_t now = os::now_ns();
   if (now < round_start + kMinRoundGapNs) {
     const uint32_t never_changes = 0;
@@ -115,14 +118,14 @@ void run(Heap* self) {
     uint64_t purged = page_purge(now, Purge::kExpired) + large_purge(now, Purge::kExpired);
     if (r.drained > 0) add_event(g_counters.background_pages_drained, r.drained);
     if (purged > 0) add_event(g_counters.background_bytes_purged, purged);
-    uint64_t due = earliest(page_purge_due_ns(), large_purge_due_ns());
+    uint64_t due = purge_due();
     if (r.waiting) {
       uint64_t base = idle_threshold_ns() > kMinRoundGapNs ? idle_threshold_ns() : kMinRoundGapNs;
       recheck_ns = woken || r.drained > 0 || recheck_ns == 0 ? base : recheck_ns * 2;
       if (recheck_ns > kMaxRecheckNs) recheck_ns = kMaxRecheckNs;
       due = earliest(due, now + recheck_ns);
     }
-    woken = sleep_until(due, now);
+    woken = sleep_until(due, now, r.waiting, self);
     add_event(g_counters.background_wakeups);
   }
 }
@@ -147,7 +150,7 @@ void on_option_set(OptionId id) {
     return;
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  wake();  // it sees 0 and exits
+  background_wake_now();  // it sees 0 and exits
 }
 
 }  // namespace
@@ -157,7 +160,7 @@ void background_wake(Heap* home) {
       !owner_idle(home, os::now_ns(), idle_threshold_ns())) {
     return;  // an active owner takes its page itself
   }
-  wake();
+  background_wake_now();
 }
 
 void background_start() {
@@ -188,7 +191,7 @@ void background_init() {
 
 void background_fork_child() {
   g_background_running.store(false, std::memory_order_relaxed);
-  g_background_sleeping.store(false, std::memory_order_relaxed);
+  g_background_until.store(0, std::memory_order_relaxed);
 }
 
 // Claims each class's queued pages whose blocks have all come back (claim_emptied, as the

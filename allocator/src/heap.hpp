@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "background_sleep.hpp"
 #include "counters.hpp"
 #include "page.hpp"
 #include "page_list.hpp"
@@ -177,12 +178,11 @@ struct Heap {
 // background thread); the first look after a change starts the clock (refill.cpp).
 bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns);
 
-// Set while the background thread waits; the 0->1 edge reads it, one relaxed load, and wakes
-// the thread when the page's home is idle or dead (background.cpp).
-extern std::atomic<bool> g_background_sleeping;
+// The 0->1 edge, while the background thread sleeps (one relaxed load otherwise): wakes it
+// when the page's home is idle or dead (background.cpp).
 void background_wake(Heap* home);
 HAK_INLINE void background_edge(Heap* home) {
-  if (HAK_UNLIKELY(g_background_sleeping.load(std::memory_order_relaxed))) background_wake(home);
+  if (HAK_UNLIKELY(g_background_until.load(std::memory_order_relaxed) != 0)) background_wake(home);
 }
 
 // Queues detached pages holding remote frees below notify_threshold to their homes (only

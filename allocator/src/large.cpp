@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "background_sleep.hpp"
 #include "counters.hpp"
 #include "options.hpp"
 #include "os.hpp"
@@ -105,7 +106,8 @@ void* span_alloc(size_t count, size_t step, bool* dirty) {
   return seg->page_start(head);
 }
 
-void span_free(Segment* seg, void* p, uint64_t now) {
+// Returns whether the background thread is to be woken (after the lock is released).
+bool span_free(Segment* seg, void* p, uint64_t now) {
   Page* head = seg->page_of(p);
   size_t first = static_cast<size_t>(head - seg->pages);
   SpinLockGuard guard(g_spans.lock);
@@ -116,10 +118,14 @@ void span_free(Segment* seg, void* p, uint64_t now) {
   for (size_t i = first; i < first + count; ++i) seg->pages[i].free_since_ns = now;
   if (seg->slots_used == kAllSlots) list_push(seg);
   seg->slots_used &= ~mask;
+  bool wake = false;
   if (g_spans.purge_due_ns.load(std::memory_order_relaxed) == 0) {
-    g_spans.purge_due_ns.store(now + purge_delay_in_use_ns(now), std::memory_order_relaxed);
+    uint64_t due = now + purge_delay_in_use_ns(now);
+    g_spans.purge_due_ns.store(due, std::memory_order_relaxed);
+    wake = background_sleeps_past(due);  // under the lock, as page_free
   }
   if (seg->slots_used == kHeaderSlot && !segment_retain(seg)) unmap_span_segment(seg);
+  return wake;
 }
 
 // ---- huge objects: a mapping each ----------------------------------------------------------
@@ -175,7 +181,7 @@ void* large_alloc(size_t size, size_t alignment, bool* dirty) {
 void large_free(Segment* segment, void* p) {
   if (segment->kind == SegmentKind::kSpans) {
     uint64_t now = os::now_ns();
-    span_free(segment, p, now);
+    if (span_free(segment, p, now)) background_wake_now();
     large_purge(now, Purge::kSlowPath);  // spans come back in bursts, as pages do
     return;
   }
@@ -237,6 +243,7 @@ uint64_t large_purge(uint64_t now_ns, Purge how) {
 }
 
 uint64_t large_purge_due_ns() {
+  SpinLockGuard guard(g_spans.lock);
   return g_spans.purge_due_ns.load(std::memory_order_relaxed);
 }
 

@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "background_sleep.hpp"
 #include "counters.hpp"
 #include "options.hpp"
 #include "os.hpp"
@@ -181,6 +182,7 @@ void page_free(Page* page) {
   page->free = nullptr;
   page->in_partial = false;
   uint64_t now = os::now_ns();
+  bool wake;
   {
     SpinLockGuard guard(g_state.lock);
     KindState& ks = g_state.kinds[seg->kind == SegmentKind::kMediumPages];
@@ -188,7 +190,10 @@ void page_free(Page* page) {
     page->free_since_ns = now;
     ks.committed.push_back(page);
     if (--seg->pages_in_use == 0 && !segment_retain(seg)) unmap_segment(seg);
+    // Under the lock: the thread reads the lists under it after it set its deadline.
+    wake = background_sleeps_past(now + purge_delay_ns());
   }
+  if (wake) background_wake_now();
   // Pages come back in bursts: a good moment to return the ones that stayed idle.
   page_purge(now, Purge::kSlowPath);
 }
