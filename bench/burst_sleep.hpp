@@ -1,5 +1,6 @@
 // burst-sleep: producers each keep a live set, then allocate a burst handed to consumers that
-// free all of it; then every thread blocks and the process sleeps --sleep seconds. The bench
+// hold it until the producers are done and idle, then free all of it; then every thread
+// blocks and the process sleeps --sleep seconds. The bench
 // samples committed memory while it sleeps (idle_memory.hpp: how soon it falls to the live
 // bytes) and the process's CPU time over the sleep (getrusage), less the sampling thread's
 // own: what the allocator spends while the application does nothing.

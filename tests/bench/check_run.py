@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Runs one hakmem-bench command and checks what it reports (never how fast).
 
-  check_run.py --alloc NAME [--extra k1,k2] -- COMMAND...   one --json run: exit 0, no bad
-      block, the allocator and route it ran on, the extra figures, and for hakmem counters that
-      count the run's own mallocs (so they come from the instance that serves malloc)
+  check_run.py --alloc NAME [--extra k1,k2] [--counters-moved c1,c2] -- COMMAND...
+      one --json run: exit 0, no bad block, the allocator and route it ran on, the extra
+      figures, for hakmem counters that count the run's own mallocs (so they come from the
+      instance that serves malloc) and, with --counters-moved, that those counters are above 0
   check_run.py --rows A,B -- COMMAND...                     a --compare run: exit 0, a row each
 """
 import argparse
@@ -22,6 +23,7 @@ def main():
     ap.add_argument("--alloc")
     ap.add_argument("--extra", default="")
     ap.add_argument("--rows", default="")
+    ap.add_argument("--counters-moved", default="")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -55,6 +57,9 @@ def main():
             fail("hakmem run reports route %r" % doc["route"])
         if doc["counters"].get("mallocs", 0) <= 0 or not 0 <= doc["page_reuse_rate"] <= 1:
             fail("hakmem counters do not count this run's mallocs")
+        for name in filter(None, args.counters_moved.split(",")):
+            if doc["counters"].get(name, 0) <= 0:
+                fail("counter %s did not move: %s" % (name, doc["counters"].get(name)))
     elif doc["route"] or doc["counters"]:
         fail("%s run reports hakmem's route or counters" % args.alloc)
 

@@ -374,6 +374,29 @@ def scenario_stats_table(r):
     expect_served(parse_stats(err), "ls")
 
 
+def scenario_background(r):
+    """HAKMEM_BACKGROUND=1: every process starts the background thread at a slow path (under
+    preload pthread_create allocates through hakmem itself) and works as without it: threads
+    freeing each other's blocks, fork and exec, Python's threads."""
+    bg = {"HAKMEM_BACKGROUND": "1"}
+    plain = subprocess.run([r.bin("override_cross_thread_frees")], env=r.env(preload=False),
+                           capture_output=True, check=True, timeout=120).stdout.decode()
+    out, _, stats = r.run([r.bin("override_cross_thread_frees")], extra_env=bg)
+    expect(out == plain, "preloaded %r, plain %r" % (out, plain))
+    (s,) = expect_served(stats, mallocs=180000, frees_remote=100000, background_wakeups=1)
+    expect(s["options"]["background"] == 1, s["options"])
+    out, _, stats = r.run([r.bin("override_fork_exec")], extra_env=bg, timeout=60)
+    expect("parent: 0 failures" in out.splitlines(), out)
+    expect_served(counters_of(stats, "override_fork_exec"), mallocs=7 * 1000)
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "py_threads.py")
+    out, _, stats = r.run(["/usr/bin/python3", script],
+                          extra_env=dict(bg, PYTHONMALLOC="malloc"))
+    expect(out.count("12000 items sha256") == 4, out)
+    expect_served(stats, "python3", mallocs=500000)
+    out, _, stats = r.run(["ls", r.tmp], extra_env=bg)  # a process that lives a moment
+    expect_served(stats, "ls")
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items()
              if name.startswith("scenario_")}
 
