@@ -115,7 +115,7 @@ void run(Heap* self) {
     }
     uint64_t now = os::now_ns();
     Round r = drain_idle_heaps(self, now);
-    uint64_t purged = page_purge(now, Purge::kExpired) + large_purge(now, Purge::kExpired);
+    uint64_t purged = page_purge(now, Purge::kBackground) + large_purge(now, Purge::kBackground);
     if (r.drained > 0) add_event(g_counters.background_pages_drained, r.drained);
     if (purged > 0) add_event(g_counters.background_bytes_purged, purged);
     uint64_t due = purge_due();

@@ -200,11 +200,12 @@ size_t large_usable_size(const Segment* segment, const void* p) {
 
 uint64_t large_purge(uint64_t now_ns, Purge how) {
   bool force = how == Purge::kAll;
-  uint64_t delay_ns = how == Purge::kSlowPath ? purge_delay_in_use_ns(now_ns) : purge_delay_ns();
+  bool own = how == Purge::kSlowPath || how == Purge::kBackground;
+  uint64_t delay_ns = own ? purge_delay_in_use_ns(now_ns) : purge_delay_ns();
   // Most calls come from slow paths: nothing is due, or another thread is at it.
   uint64_t due = g_spans.purge_due_ns.load(std::memory_order_relaxed);
   // (purge_due_ns follows the delay in use, which is never below purge_delay_ms.)
-  if (how == Purge::kSlowPath && (due == 0 || now_ns < due)) return 0;
+  if (own && (due == 0 || now_ns < due)) return 0;
   if (how != Purge::kSlowPath) {
     g_spans.lock.lock();
   } else if (!g_spans.lock.try_lock()) {

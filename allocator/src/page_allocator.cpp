@@ -214,7 +214,8 @@ uint64_t purge_delay_in_use_ns(uint64_t now_ns) {
 
 uint64_t page_purge(uint64_t now_ns, Purge how) {
   bool force = how == Purge::kAll;
-  uint64_t delay_ns = how == Purge::kSlowPath ? purge_delay_in_use_ns(now_ns) : purge_delay_ns();
+  bool own = how == Purge::kSlowPath || how == Purge::kBackground;
+  uint64_t delay_ns = own ? purge_delay_in_use_ns(now_ns) : purge_delay_ns();
   if (how != Purge::kSlowPath) {
     g_state.lock.lock();
   } else if (!g_state.lock.try_lock()) {
@@ -231,7 +232,7 @@ uint64_t page_purge(uint64_t now_ns, Purge how) {
       ks.committed.remove(p);
       p->committed = false;
       // Only the allocator's own purges can be regretted, not a collect asked for.
-      p->free_since_ns = how == Purge::kSlowPath ? now_ns : 0;
+      p->free_since_ns = own ? now_ns : 0;
       ks.decommitted.push_back(p);
       committed_sub(seg->page_size());
       purged += seg->page_size();
@@ -244,7 +245,7 @@ uint64_t page_purge(uint64_t now_ns, Purge how) {
 
 // The committed lists are in order of freeing, so each list's head is due first.
 uint64_t page_purge_due_ns() {
-  uint64_t delay_ns = purge_delay_ns();
+  uint64_t delay_ns = purge_delay_in_use_ns(os::now_ns());
   uint64_t due = 0;
   SpinLockGuard guard(g_state.lock);
   for (KindState& ks : g_state.kinds) {

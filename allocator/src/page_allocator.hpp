@@ -17,16 +17,16 @@ Page* page_alloc(bool medium);
 // The owner gives back an empty page (every block returned).
 void page_free(Page* page);
 // How much a purge may do. kSlowPath: a thread on a slow path is waiting, so skip when
-// another thread purges and stop after a batch. kExpired: every page idle past the purge
-// delay. kAll: every free page.
-enum class Purge { kSlowPath, kExpired, kAll };
-// Decommits free pages idle for the purge delay (kAll: every free page); returns the bytes
-// decommitted. kSlowPath uses the delay in use (purge_delay_in_use_ns), kExpired
-// purge_delay_ms itself.
+// another thread purges and stop after a batch. kBackground: the background thread's, the
+// allocator's own like kSlowPath (the delay in use, a purge that can be regretted) but every
+// due page, waiting for the lock. kExpired: every page idle past purge_delay_ms itself
+// (hak_collect). kAll: every free page.
+enum class Purge { kSlowPath, kBackground, kExpired, kAll };
+// Returns the bytes decommitted.
 uint64_t page_purge(uint64_t now_ns, Purge how);
 // purge_delay_ms, raised while purged pages are soon faulted in again (page_allocator.cpp).
 uint64_t purge_delay_in_use_ns(uint64_t now_ns);
-// When the oldest committed free page's delay runs out (0: none is waiting).
+// When the oldest committed free page's delay in use runs out (0: none is waiting).
 uint64_t page_purge_due_ns();
 
 // Calls fn(segment, arg) for every page segment mapped now, with the page allocator's lock
