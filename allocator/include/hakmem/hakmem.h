@@ -93,6 +93,9 @@ int hak_route_a_class(size_t cls, hak_route_a_state* out);
  *   notify_threshold   remote frees a detached page holds before it is queued (1..4096, 1)
  *   reenqueue_after_drain  1: a page freed into while being claimed is queued again (0..1, 0)
  *   route_a_window     Route A: adoptions + fresh pages of a class per decision (4..1000000)
+ *   background         1: a background thread gives idle heaps' emptied pages back and purges
+ *                      on time (0..1, 0); set before the allocator's first use, it starts at
+ *                      the first slow path
  * Each is also read at start from HAKMEM_<NAME IN UPPER CASE>, e.g. HAKMEM_PURGE_DELAY_MS. */
 size_t hak_option_count(void);
 /* NULL when index is out of range. */
