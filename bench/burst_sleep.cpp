@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -66,10 +65,11 @@ BurstSleepResult run_burst_sleep(const BurstSleepParams& p, const MemReader& rea
   for (uint32_t i = 0; i < p.consumers; ++i) {
     threads.emplace_back([&] {
       // Everything is held until the producers are done, so it is freed while they are idle.
-      // A deque, not a growing vector: the vector's freed buffers (up to 128 KiB, in the
-      // consumer's own pages) would be memory the workload keeps, not the allocator.
-      std::vector<Object> batch;
-      std::deque<Object> held;
+      // Room for the whole burst up front: a growing vector or a deque's map would leave
+      // their freed buffers (8-128 KiB) as the consumer's own empty pages, memory the
+      // workload keeps rather than the allocator.
+      std::vector<Object> batch, held;
+      held.reserve(static_cast<size_t>(p.producers) * p.burst);
       uint64_t f = 0, b = 0;
       while (q.pop(&batch)) held.insert(held.end(), batch.begin(), batch.end());
       std::vector<Object>().swap(batch);  // the last batch's buffer came from a producer
@@ -78,7 +78,7 @@ BurstSleepResult run_burst_sleep(const BurstSleepParams& p, const MemReader& rea
         free(o.p);
         ++f;
       }
-      std::deque<Object>().swap(held);
+      std::vector<Object>().swap(held);
       freed.fetch_add(f);
       bad.fetch_add(b);
       consumers_quiet.arrive_and_wait();  // stays alive, as a server's worker would
