@@ -166,9 +166,11 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                          \
   X(purge_delay_raised, PROCESS,                                                                \
     "purge delay doubled: a purged page was needed again within the delay")                     \
-  X(background_wakeups, PROCESS, "background thread: times it woke (edge, deadline or option)") \
-  X(background_pages_drained, PROCESS, "background thread: idle or dead heaps' emptied pages released") \
-  X(background_bytes_purged, PROCESS, "background thread: bytes of free pages and spans decommitted") \
+  X(background_wakeups, PROCESS, "background thread: times it woke (edge, deadline, option)")   \
+  X(background_pages_drained, PROCESS,                                                          \
+    "background thread: emptied queued pages of idle or dead heaps released")                   \
+  X(background_bytes_purged, PROCESS,                                                           \
+    "background thread: bytes of free pages and spans decommitted")                             \
   X(segments_mapped, PROCESS, "segments mapped")                                                \
   X(segments_unmapped, PROCESS, "segments unmapped")                                            \
   X(os_failures, PROCESS, "mmap, munmap or madvise calls the OS refused")                       \
