@@ -6,6 +6,7 @@
 // original design's failure; Route A takes Route P's step only for classes it has opened
 // (route_auto.hpp). The steps only choose: the state changes they need are made by
 // ownership.cpp.
+#include <algorithm>
 #include <cerrno>
 
 #include "background.hpp"
@@ -267,6 +268,11 @@ Page* Heap::orphan_claim(size_t cls) {
 Page* Heap::empty_page_reuse(size_t cls) {
   bool medium = !class_uses_small_pages(cls);
   bool live_too = route() != HAK_ROUTE_S;
+  if (empty_walk_skip > 0) {
+    --empty_walk_skip;
+    return nullptr;
+  }
+  uint64_t freed_before = counters.events[kCtr_pages_freed].load(std::memory_order_relaxed);
   Page* reuse = nullptr;
   uint32_t budget = 1024;
   for (size_t c = 0; c < kClassCount && budget > 0; ++c) {
@@ -279,6 +285,16 @@ Page* Heap::empty_page_reuse(size_t cls) {
     if (!live_too) continue;
     n = find_ready_heaps(c, /*want_dead=*/false, this, &victim_cursor, owners, 8);
     for (size_t i = 0; i < n; ++i) reuse = release_emptied(owners[i], c, medium, &budget, reuse);
+  }
+  // A walk that found nothing makes the next ones wait (1, 2, 4, 8 new pages): queues full
+  // of pages with live blocks (thread churn) are otherwise walked before every new page.
+  if (reuse == nullptr &&
+      counters.events[kCtr_pages_freed].load(std::memory_order_relaxed) == freed_before) {
+    empty_walk_skip = empty_walk_backoff;
+    empty_walk_backoff =
+        empty_walk_backoff == 0 ? 1 : std::min<uint32_t>(2 * empty_walk_backoff, 8);
+  } else {
+    empty_walk_backoff = 0;
   }
   if (reuse == nullptr) return nullptr;
   format(reuse, cls);
