@@ -195,6 +195,14 @@ grpc::Status AdminServiceImpl::GetVersion(grpc::ServerContext* ctx, const v1::Ge
   return grpc::Status::OK;
 }
 
+grpc::Status AdminServiceImpl::GetRouteAClasses(grpc::ServerContext* ctx,
+                                                const v1::GetRouteAClassesRequest*,
+                                                v1::GetRouteAClassesResponse* resp) {
+  if (auto s = authorize(ctx); !s.ok()) return s;
+  fill_route_a(resp);
+  return grpc::Status::OK;
+}
+
 void AdminServiceImpl::stop_watches() {
   {
     std::lock_guard lock(watch_mu_);

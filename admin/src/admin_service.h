@@ -38,6 +38,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                              grpc::ServerWriter<v1::WatchCountersResponse>* writer) override;
   grpc::Status GetVersion(grpc::ServerContext* ctx, const v1::GetVersionRequest* req,
                           v1::GetVersionResponse* resp) override;
+  grpc::Status GetRouteAClasses(grpc::ServerContext* ctx, const v1::GetRouteAClassesRequest* req,
+                                v1::GetRouteAClassesResponse* resp) override;
 
   // Ends every running WatchCounters stream and refuses new ones (server shutdown).
   void stop_watches();

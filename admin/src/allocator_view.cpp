@@ -65,6 +65,40 @@ void fill_snapshot(v1::CounterSnapshot* out, bool reset_after_read) {
                                 .count());
 }
 
+const char* route_a_reason_name(hak_route_a_reason reason) {
+  switch (reason) {
+    case HAK_ROUTE_A_START:
+      return "start";
+    case HAK_ROUTE_A_IDLE_PENDING:
+      return "idle_pending";
+    case HAK_ROUTE_A_DOMINO:
+      return "domino";
+  }
+  return "unknown";  // a newer allocator's reason: show it happened rather than fail the call
+}
+
+void fill_route_a(v1::GetRouteAClassesResponse* out) {
+  out->set_route(to_proto(hakmem_api().get_route()));
+  int64_t window = 0;
+  if (hakmem_api().option_get("route_a_window", &window) == 0) out->set_window(window);
+  out->clear_classes();
+  for (size_t cls = 0; cls < hakmem_api().class_count(); ++cls) {
+    hak_route_a_state s{};
+    if (hakmem_api().route_a_class(cls, &s) != 0) break;
+    v1::RouteAClass* c = out->add_classes();
+    c->set_size_class(static_cast<uint32_t>(cls));
+    c->set_block_size(s.class_size);
+    c->set_open(s.open != 0);
+    c->set_reason(route_a_reason_name(s.reason));
+    c->set_switches(s.switches);
+    c->set_window_events(s.window_events);
+    c->set_last_adoptions(s.last_adoptions);
+    c->set_last_dominoes(s.last_dominoes);
+    c->set_last_fresh_pages(s.last_fresh_pages);
+    c->set_last_missed(s.last_missed);
+  }
+}
+
 void fill_options(google::protobuf::RepeatedPtrField<v1::Option>* out) {
   out->Clear();
   for (size_t i = 0; i < hakmem_api().option_count(); ++i) {

@@ -19,6 +19,12 @@ const char* route_label(v1::Route route);
 // resets the event counters (events between the read and the reset are lost).
 void fill_snapshot(v1::CounterSnapshot* out, bool reset_after_read);
 
+// "start", "idle_pending" or "domino" (HAK_ROUTE_A_* in lower case); "unknown" otherwise.
+const char* route_a_reason_name(hak_route_a_reason reason);
+
+// Route A's state of every size class, with the route and route_a_window when read.
+void fill_route_a(v1::GetRouteAClassesResponse* out);
+
 void fill_options(google::protobuf::RepeatedPtrField<v1::Option>* out);
 
 // All or nothing: checks every assignment (unknown name, duplicate, out of range) before

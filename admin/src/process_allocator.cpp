@@ -26,7 +26,9 @@ HakmemApi linked_api() {
           &hak_option_get,
           &hak_option_set,
           &hak_option_check,
-          &hak_version};
+          &hak_version,
+          &hak_class_count,
+          &hak_route_a_class};
 }
 
 template <typename Fn>
@@ -58,7 +60,9 @@ bool preloaded_api(HakmemApi* api) {
       bind(handle, "hak_option_help", &a.option_help) &&
       bind(handle, "hak_option_get", &a.option_get) &&
       bind(handle, "hak_option_set", &a.option_set) &&
-      bind(handle, "hak_option_check", &a.option_check) && bind(handle, "hak_version", &a.version);
+      bind(handle, "hak_option_check", &a.option_check) &&
+      bind(handle, "hak_version", &a.version) && bind(handle, "hak_class_count", &a.class_count) &&
+      bind(handle, "hak_route_a_class", &a.route_a_class);
   // The handle stays open: the library is the process's malloc, it is never unloaded.
   if (!all || a.get_route == &hak_get_route) return false;  // not hakmem, or this very copy
   if (std::strcmp(a.version(), hak_version()) != 0) {

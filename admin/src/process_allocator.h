@@ -30,6 +30,8 @@ struct HakmemApi {
   decltype(&hak_option_set) option_set;
   decltype(&hak_option_check) option_check;
   decltype(&hak_version) version;
+  decltype(&hak_class_count) class_count;
+  decltype(&hak_route_a_class) route_a_class;
 };
 
 // Resolved once, on first use. The preloaded instance is used only when it exports every entry

@@ -89,6 +89,10 @@ std::vector<grpc::StatusCode> call_everything(v1::AdminService::Stub& stub,
     codes.push_back(stub.GetVersion(context(token).get(), {}, &r).error_code());
   }
   {
+    v1::GetRouteAClassesResponse r;
+    codes.push_back(stub.GetRouteAClasses(context(token).get(), {}, &r).error_code());
+  }
+  {
     v1::WatchCountersRequest req;
     req.set_interval_ms(100);
     auto ctx = context(token);
@@ -107,8 +111,8 @@ TEST(AdminAccess, TokenIsRequiredWhenConfigured) {
   AdminServerOptions o;
   o.token = "s3cret";
   RunningServer srv(o);
-  const std::vector<grpc::StatusCode> all_ok(9, grpc::StatusCode::OK);
-  const std::vector<grpc::StatusCode> all_denied(9, grpc::StatusCode::UNAUTHENTICATED);
+  const std::vector<grpc::StatusCode> all_ok(10, grpc::StatusCode::OK);
+  const std::vector<grpc::StatusCode> all_denied(10, grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(call_everything(*srv.stub, "s3cret"), all_ok);
   EXPECT_EQ(call_everything(*srv.stub, ""), all_denied);
   EXPECT_EQ(call_everything(*srv.stub, "wrong"), all_denied);
@@ -125,7 +129,7 @@ TEST(AdminAccess, TokenIsRequiredWhenConfigured) {
 
 TEST(AdminAccess, NoTokenConfiguredAdmitsEveryone) {
   RunningServer srv;
-  const std::vector<grpc::StatusCode> all_ok(9, grpc::StatusCode::OK);
+  const std::vector<grpc::StatusCode> all_ok(10, grpc::StatusCode::OK);
   EXPECT_EQ(call_everything(*srv.stub, ""), all_ok);
   EXPECT_EQ(call_everything(*srv.stub, "anything"), all_ok);
 }
