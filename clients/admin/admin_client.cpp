@@ -106,6 +106,11 @@ bool AdminClient::get_version(v1::GetVersionResponse* out, CallError* error) {
   return unary(&v1::AdminService::Stub::GetVersion, v1::GetVersionRequest(), out, error);
 }
 
+bool AdminClient::get_route_a_classes(v1::GetRouteAClassesResponse* out, CallError* error) {
+  return unary(&v1::AdminService::Stub::GetRouteAClasses, v1::GetRouteAClassesRequest(), out,
+               error);
+}
+
 bool AdminClient::watch_counters(uint32_t interval_ms, const std::atomic<bool>* stop,
                                  const std::function<bool(const v1::CounterSnapshot&)>& on_snapshot,
                                  CallError* error) {

@@ -37,6 +37,7 @@ class AdminClient {
   bool reset_counters(CallError* error);
   bool get_stats(v1::GetStatsResponse* out, CallError* error);
   bool get_version(v1::GetVersionResponse* out, CallError* error);
+  bool get_route_a_classes(v1::GetRouteAClassesResponse* out, CallError* error);
   // Calls on_snapshot for each message until it returns false, *stop becomes true (checked
   // between messages and by a watcher), or the stream ends. True when the client ended it.
   bool watch_counters(uint32_t interval_ms, const std::atomic<bool>* stop,

@@ -15,6 +15,7 @@
 #include "counters_render.h"
 #include "fleet.h"
 #include "render.h"
+#include "route_a_render.h"
 #include "tool_version.h"
 #include "usage_diagnosis.h"
 
@@ -26,7 +27,8 @@ namespace v1 = hakmem::admin::v1;
 
 constexpr char kUsage[] =
     "usage: hakmem-admin [--addr HOST:PORT[,HOST:PORT...]]... [--token T] "
-    "{route get | route set S|P|CDA|A | options get | options set NAME=VALUE... | "
+    "{route get | route set S|P|CDA|A | route classes [--all] [--json] | options get | options set "
+    "NAME=VALUE... | "
     "counters [--all] [--json] [--reset] [--per-server] [--watch SECONDS [--count N]] | stats "
     "[--json]}";
 
@@ -92,6 +94,7 @@ struct FleetCommand {
   v1::SetOptionsRequest set_req;
   bool counters, counters_json, reset, per_server, stats_json;
   hakmem::admin_cli::CountersView counters_view;
+  bool route_classes, route_classes_all, route_classes_json;
 };
 
 // Prints each server's error, then one line naming every server that failed; 1 if any did.
@@ -120,6 +123,24 @@ int run_on_fleet(const std::vector<std::string>& addrs, const std::string& token
                  const FleetCommand& c) {
   namespace ac = hakmem::admin_cli;
   const size_t n = addrs.size();
+  if (c.route_classes) {
+    std::vector<v1::GetRouteAClassesResponse> got(n);
+    auto failures = ac::fan_out(addrs, token, [&](size_t i, AdminClient& client, CallError* e) {
+      return client.get_route_a_classes(&got[i], e);
+    });
+    nlohmann::json servers = nlohmann::json::object();
+    for (size_t i = 0; i < n; ++i) {
+      if (failed(failures, i)) continue;
+      if (c.route_classes_json) {
+        servers[addrs[i]] = ac::route_a_json(got[i]);
+      } else {
+        std::cout << "== " << addrs[i] << " ==\n";
+        ac::print_route_a(std::cout, got[i], c.route_classes_all);
+      }
+    }
+    if (c.route_classes_json) std::cout << nlohmann::json{{"servers", servers}}.dump(2) << '\n';
+    return fleet_status(addrs, failures, "route classes");
+  }
   if (c.route_get || c.route_set) {
     std::vector<v1::GetRouteResponse> got(n);
     std::vector<v1::SetRouteResponse> set(n);
@@ -210,6 +231,11 @@ int main(int argc, char** argv) {
   CLI::App* route_set = route->add_subcommand("set", "switch the route");
   std::string route_arg;
   route_set->add_option("ROUTE", route_arg, "S, P, CDA or A")->required();
+  CLI::App* route_classes = route->add_subcommand(
+      "classes", "Route A's decision per size class: open or closed, why, its last window");
+  bool classes_all = false, classes_as_json = false;
+  route_classes->add_flag("--all", classes_all, "every class, also those Route A never counted");
+  route_classes->add_flag("--json", classes_as_json, "one JSON document (always every class)");
 
   CLI::App* options = app.add_subcommand("options", "the allocator's tuning options");
   options->require_subcommand(1);
@@ -287,7 +313,10 @@ int main(int argc, char** argv) {
                          reset,
                          per_server,
                          stats_as_json,
-                         counters_view};
+                         counters_view,
+                         route_classes->parsed(),
+                         classes_all,
+                         classes_as_json};
     return run_on_fleet(addrs, token, command);
   }
   if (watching) catch_stop_signals();
@@ -306,6 +335,14 @@ int main(int argc, char** argv) {
     v1::SetRouteResponse r;
     if (!client.set_route(*wanted_route, &r, &err)) return call_failed(err);
     hakmem::admin_cli::print_route_change(std::cout, r);
+  } else if (route_classes->parsed()) {
+    v1::GetRouteAClassesResponse r;
+    if (!client.get_route_a_classes(&r, &err)) return call_failed(err);
+    if (classes_as_json) {
+      std::cout << hakmem::admin_cli::route_a_json(r).dump(2) << '\n';
+    } else {
+      hakmem::admin_cli::print_route_a(std::cout, r, classes_all);
+    }
   } else if (options_get->parsed()) {
     v1::GetOptionsResponse r;
     if (!client.get_options(&r, &err)) return call_failed(err);

@@ -151,6 +151,33 @@ class CliTest(unittest.TestCase):
         out, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 0, err)
 
+    def test_route_classes(self):
+        self.ok("route", "set", "S")
+        text = self.ok("route", "classes")
+        self.assertRegex(text.splitlines()[0], r"^route S: Route A is not running, .* \d+ of \d+ "
+                                               r"classes open, decided every \d+ events")
+        self.assertEqual(text.splitlines()[1].split()[:4], ["CLASS", "BYTES", "STATE", "REASON"])
+        doc = json.loads(self.ok("route", "classes", "--json"))
+        self.assertEqual(doc["route"], "S")
+        self.assertGreater(doc["window"], 0)
+        classes = doc["classes"]
+        self.assertEqual([c["class"] for c in classes], list(range(len(classes))))
+        for c in classes:
+            self.assertIn(c["reason"], ("start", "idle_pending", "domino"))
+            self.assertEqual(c["open"], c["reason"] == "idle_pending")
+        # --all: one row per class, as in the JSON; by default the inactive ones are counted.
+        rows = self.ok("route", "classes", "--all").splitlines()[2:]
+        self.assertEqual([int(r.split()[0]) for r in rows], list(range(len(classes))))
+        self.assertEqual([int(r.split()[1]) for r in rows], [c["block_size"] for c in classes])
+        self.assertEqual([r.split()[2] for r in rows],
+                         ["open" if c["open"] else "closed" for c in classes])
+        shown = [line for line in text.splitlines()[2:] if not line.startswith("(")]
+        hidden = text.split("\n(")[1].split()[0] if "\n(" in text else "0"
+        self.assertEqual(len(shown) + int(hidden), len(classes))
+        self.ok("route", "set", "A")
+        self.assertRegex(self.ok("route", "classes").splitlines()[0], r"^route A: \d+ of \d+ ")
+        self.ok("route", "set", "S")
+
     def test_stats(self):
         doc = json.loads(self.ok("stats", "--json"))
         self.assertTrue(doc["server_stats_available"])
@@ -167,6 +194,7 @@ class CliTest(unittest.TestCase):
         self.usage()
         self.usage("route")
         self.usage("route", "set", "X")
+        self.usage("route", "classes", "--bogus")
         self.usage("options", "set", "nonsense")
         self.usage("options", "set", "must_reuse_budget=abc")
         self.usage("counters", "--watch", "0.05")

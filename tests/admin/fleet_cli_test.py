@@ -113,6 +113,12 @@ class FleetCliTest(unittest.TestCase):
         self.assertIn("options set failed on 3 of 3 servers", r.stderr)
         doc = json.loads(self.ok("stats", "--json"))
         self.assertEqual(sorted(doc["servers"]), sorted(self.addrs))
+        classes = json.loads(self.ok("route", "classes", "--json"))["servers"]
+        self.assertEqual(sorted(classes), sorted(self.addrs))
+        self.assertTrue(all(d["classes"] for d in classes.values()))
+        out = self.ok("route", "classes")
+        for a in self.addrs:
+            self.assertIn("== %s ==" % a, out)
         self.assertEqual(doc["servers"][self.addrs[0]]["arena"], "hakmem")
 
     def test_bad_address_lists(self):

@@ -93,6 +93,14 @@ class PreloadTest(unittest.TestCase):
         self.assertEqual(moved["adoption_attempts"], 0)  # S never adopts
         self.admin("options", "set", "must_reuse_budget=7")
         self.assertIn("must_reuse_budget", self.admin("options", "get"))
+        # Route A's per-class state comes through the same table of preloaded entry points.
+        self.admin("route", "set", "A")
+        self.set_values("a")
+        classes = json.loads(self.admin("route", "classes", "--json"))
+        self.assertEqual(classes["route"], "A")
+        self.assertGreater(len(classes["classes"]), 0)
+        self.assertTrue(self.admin("route", "classes").startswith("route A: "))
+        self.admin("route", "set", "S")
 
         self.server.send_signal(signal.SIGTERM)
         self.assertEqual(self.server.wait(timeout=60), 0)
