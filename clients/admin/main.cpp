@@ -225,7 +225,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", hakmem::tool_version("hakmem-admin"));
   app.require_subcommand(1);
 
-  CLI::App* route = app.add_subcommand("route", "the allocator's slow-path route");
+  CLI::App* route = app.add_subcommand(
+      "route", "the allocator's slow-path route: get, set, classes (Route A per size class)");
   route->require_subcommand(1);
   CLI::App* route_get = route->add_subcommand("get", "print the route");
   CLI::App* route_set = route->add_subcommand("set", "switch the route");
