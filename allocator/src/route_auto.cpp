@@ -64,7 +64,15 @@ void evaluate(size_t cls) {
 
 void count_event(size_t cls) {
   uint32_t window = static_cast<uint32_t>(option(kOptRouteAWindow));
-  if (g_classes[cls].events.fetch_add(1, std::memory_order_relaxed) + 1 == window) evaluate(cls);
+  std::atomic<uint32_t>& events = g_classes[cls].events;
+  uint32_t n = events.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (n < window) return;
+  // Past the window: route_a_window was lowered under the events already counted. The first
+  // event past it decides (the exchange lets one thread do so), or the class would never
+  // decide again.
+  if (n == window || events.compare_exchange_strong(n, 0, std::memory_order_relaxed)) {
+    evaluate(cls);
+  }
 }
 
 }  // namespace
@@ -110,4 +118,3 @@ extern "C" int hak_route_a_class(size_t cls, hak_route_a_state* out) {
   out->last_missed = s.last_missed.load(std::memory_order_relaxed);
   return 0;
 }
-

@@ -150,3 +150,29 @@ TEST(RouteA, ClosesWhenAdoptionVictimsTakeFreshPages) {
   free_on_other_thread(adopted);
   free_on_other_thread(mine);
 }
+
+// Lowering route_a_window under a class's count of events must not stop its decisions: the
+// next event decides on the window counted so far.
+TEST(RouteA, LoweringTheWindowBelowTheEventsCountedStillDecides) {
+  ScopedRoute route{HAK_ROUTE_A};
+  ScopedOption window{"route_a_window", 1000};
+  constexpr size_t kClassBytes = 5000;  // a class no other test here uses
+  size_t per = 65536 / class_size(size_to_class(kClassBytes));
+  std::vector<void*> blocks;
+  auto take_pages = [&](size_t pages) {
+    std::thread([&] {
+      for (size_t i = 0; i < pages * per; ++i) blocks.push_back(hak_malloc(kClassBytes));
+    }).join();
+  };
+  take_pages(8);
+  hak_route_a_state before{};
+  ASSERT_EQ(hak_route_a_class(size_to_class(kClassBytes), &before), 0);
+  ASSERT_GT(before.window_events, 4u);
+  ASSERT_EQ(hak_option_set("route_a_window", 4, nullptr, 0), 0);
+  take_pages(1);
+  hak_route_a_state after{};
+  ASSERT_EQ(hak_route_a_class(size_to_class(kClassBytes), &after), 0);
+  EXPECT_LT(after.window_events, 4u);
+  EXPECT_GE(after.last_fresh_pages, before.window_events);
+  for (void* p : blocks) hak_free(p);
+}
