@@ -43,10 +43,12 @@ inline constexpr size_t kSlotsPerSegment = kSegmentSize >> kSlotShift;  // 64: o
 inline constexpr size_t kMaxSpanSize = (kSlotsPerSegment - 1) * kSlotSize;
 
 // Heaps with an index take part in the ready masks. Heaps are pooled, so this bounds the
-// threads alive at once, not the threads ever made. The masks and the heap table are sized
-// for it in zeroed static memory (about 1 MiB of address space): only the words of heaps
-// that exist are ever touched, and the searches scan only those.
-inline constexpr uint32_t kMaxIndexedHeaps = 65536;
+// threads alive at once, not the threads ever made, and it is Linux's PID_MAX_LIMIT: no
+// process can have more threads alive, so every heap gets an index. The masks and the heap
+// table are sized for it in zeroed static memory (57 MiB of address space, none of it backed
+// until used): only the words of heaps that exist are ever touched, and the searches scan
+// only those.
+inline constexpr uint32_t kMaxIndexedHeaps = uint32_t{1} << 22;
 inline constexpr uint32_t kNoHeapIndex = ~uint32_t{0};
 
 inline constexpr size_t kOsPageSize = 4096;
