@@ -39,8 +39,8 @@ namespace hakmem {
   X(kOptReenqueueAfterDrain, reenqueue_after_drain, 0, 1, 0,                                  \
     "1: a page that got remote frees while it was claimed is queued again instead of used; "  \
     "default 0")                                                                              \
-  X(kOptRouteAWindow, route_a_window, 4, 1000000, 64,                                         \
-    "Route A: adoptions + fresh pages of a class per open/close decision; default 64, range " \
+  X(kOptRouteAWindow, route_a_window, 4, 1000000, 16,                                         \
+    "Route A: adoptions + fresh pages of a class per open/close decision; default 16, range " \
     "4..1000000")                                                                             \
   X(kOptBackground, background, 0, 1, 0,                                                      \
     "1: a background thread releases idle heaps' emptied pages and purges on time; default 0")
