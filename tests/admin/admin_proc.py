@@ -1,8 +1,11 @@
 """Starts admin_test_server (or any program that prints "port N" once serving) for the
-Python admin tests, and stops it with SIGTERM."""
+Python admin tests, and stops it with SIGTERM; starts hakmem-server for the end-to-end ones."""
+import os
+import re
 import signal
 import socket
 import subprocess
+import threading
 
 
 def free_port():
@@ -33,3 +36,33 @@ class AdminProcess:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class ServerProcess:
+    """hakmem-server on free ports (`args` added to --port 0 --port-file --admin-port 0), up
+    once it prints "listening"; `admin_addr` and `port` as it printed and wrote them."""
+
+    def __init__(self, path, tmp_dir, args, env=None):
+        port_file = os.path.join(tmp_dir, "port")
+        self.proc = subprocess.Popen(
+            [path, "--port", "0", "--port-file", port_file, "--admin-port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.admin_addr = None
+        for line in self.proc.stdout:
+            m = re.match(r"hakmem-server admin gRPC on (\S+)", line)
+            if m:
+                self.admin_addr = m.group(1)
+            if line.startswith("hakmem-server listening"):
+                break
+        self.port = None
+        if os.path.exists(port_file):
+            with open(port_file) as f:
+                self.port = int(f.read())
+        # Keep draining stdout so the server never blocks on a full pipe.
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stderr.close()

@@ -6,13 +6,14 @@ CDA (every slow path considers adoption there). Also: health NOT_SERVING once sh
 import argparse
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from admin_proc import ServerProcess  # noqa: E402
 
 SERVER = LOAD = ADMIN = STUBS = None
 ADOPTION = ("adoption_attempts", "adoption_allowed", "pages_adopted", "adopted_reused")
@@ -22,30 +23,17 @@ PHASE_REQUESTS = 30000
 class EndToEndTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
-        port_file = os.path.join(self.tmp.name, "port")
-        self.server = subprocess.Popen(
-            [SERVER, "--port", "0", "--port-file", port_file, "--admin-port", "0",
-             "--store", "memory", "--data-dir", os.path.join(self.tmp.name, "db"),
-             "--workers", "2", "--io-threads", "1"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.admin_addr = None
-        for line in self.server.stdout:
-            m = re.match(r"hakmem-server admin gRPC on (\S+)", line)
-            if m:
-                self.admin_addr = m.group(1)
-            if line.startswith("hakmem-server listening"):
-                break
+        self.running = ServerProcess(
+            SERVER, self.tmp.name,
+            ["--store", "memory", "--data-dir", os.path.join(self.tmp.name, "db"),
+             "--workers", "2", "--io-threads", "1"])
+        self.server = self.running.proc
+        self.admin_addr, self.port = self.running.admin_addr, self.running.port
         self.assertIsNotNone(self.admin_addr, "no admin address printed")
-        with open(port_file) as f:
-            self.port = int(f.read())
-        # Keep draining stdout so the server never blocks on a full pipe.
-        threading.Thread(target=self.server.stdout.read, daemon=True).start()
+        self.assertIsNotNone(self.port, "no port file written")
 
     def tearDown(self):
-        if self.server.poll() is None:
-            self.server.kill()
-            self.server.wait()
-        self.server.stderr.close()
+        self.running.kill()
         self.tmp.cleanup()
 
     def admin(self, *args):

@@ -7,14 +7,15 @@ set over the RPC is the one libhakmem.so reports in its HAKMEM_STATS line at exi
 import argparse
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from admin_proc import ServerProcess  # noqa: E402
 
 SERVER = ADMIN = LIB = None
 VALUE = 256 << 10
@@ -33,30 +34,18 @@ class PreloadTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.stats_file = os.path.join(self.tmp.name, "stats")
-        port_file = os.path.join(self.tmp.name, "port")
         env = dict(os.environ, LD_PRELOAD=LIB, HAKMEM_ROUTE="CDA", HAKMEM_STATS="json",
                    HAKMEM_STATS_FILE=self.stats_file)
-        self.server = subprocess.Popen(
-            [SERVER, "--port", "0", "--port-file", port_file, "--admin-port", "0",
-             "--arena", "system", "--store", "memory", "--workers", "2"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        self.admin_addr = None
-        for line in self.server.stdout:
-            m = re.match(r"hakmem-server admin gRPC on (\S+)", line)
-            if m:
-                self.admin_addr = m.group(1)
-            if line.startswith("hakmem-server listening"):
-                break
+        self.running = ServerProcess(
+            SERVER, self.tmp.name,
+            ["--arena", "system", "--store", "memory", "--workers", "2"], env=env)
+        self.server = self.running.proc
+        self.admin_addr, self.port = self.running.admin_addr, self.running.port
         self.assertIsNotNone(self.admin_addr, "no admin address printed")
-        with open(port_file) as f:
-            self.port = int(f.read())
-        threading.Thread(target=self.server.stdout.read, daemon=True).start()
+        self.assertIsNotNone(self.port, "no port file written")
 
     def tearDown(self):
-        if self.server.poll() is None:
-            self.server.kill()
-            self.server.wait()
-        self.server.stderr.close()
+        self.running.kill()
         self.tmp.cleanup()
 
     def admin(self, *args):
