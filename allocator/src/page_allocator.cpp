@@ -191,7 +191,7 @@ void page_free(Page* page) {
     ks.committed.push_back(page);
     if (--seg->pages_in_use == 0 && !segment_retain(seg)) unmap_segment(seg);
     // Under the lock: the thread reads the lists under it after it set its deadline.
-    wake = background_sleeps_past(now + purge_delay_ns());
+    wake = background_sleeps_past(now + purge_delay_in_use_ns(now));  // when it falls due
   }
   if (wake) background_wake_now();
   // Pages come back in bursts: a good moment to return the ones that stayed idle.
