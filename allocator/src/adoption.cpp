@@ -1,9 +1,8 @@
-// Adoption: taking another live heap's pending page, under Route P only through the gates that
-// protect its owner's locality (CDA takes it ungated). Its own file because it is one idea with
-// its own counters (`adoption_*`): refill.cpp's `choose_page` calls `adopt` as a step (Route P,
-// Route A for the classes it opened, CDA first) and `new_page` asks `adoption_would_pass` for
-// Route A's probe; the background thread uses `owner_idle` too. Like the refill, it only
-// chooses: the state changes are made by ownership.cpp.
+// Adoption: taking another live heap's pending page once refill.cpp's `adoption_gate` lets it
+// (CDA takes it ungated): finding a victim, popping its queue, claiming the page, and Route A's
+// probe (`adoption_would_pass`). The decision itself stays in refill.cpp with every other
+// slow-path decision; this file is how the step is carried out. The state changes are made by
+// ownership.cpp.
 #include "hakmem/hakmem.h"
 #include "options.hpp"
 #include "os.hpp"
@@ -12,44 +11,6 @@
 #include "route_auto.hpp"
 
 namespace hakmem {
-
-// Idle = no slow-path allocation for idle_threshold. An owner that still allocates from its
-// current page does not need its pending pages yet, so counting only slow paths is right.
-bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns) {
-  uint64_t epoch = owner->slow_epoch.load(std::memory_order_relaxed);
-  if (owner->seen_epoch.exchange(epoch, std::memory_order_relaxed) != epoch) {
-    owner->seen_epoch_ns.store(now, std::memory_order_relaxed);
-    return idle_ns == 0;
-  }
-  return now - owner->seen_epoch_ns.load(std::memory_order_relaxed) >= idle_ns;
-}
-
-namespace {
-
-// Route P's gates, in the order they are checked; the verdict is the counter it bumps.
-// `head`: the victim's queued page that adoption would take.
-HeapCounterId adoption_gate(size_t cls, Heap* victim, const Page* head, uint64_t now) {
-  if (g_masks.adoptable[cls].load(std::memory_order_relaxed) <= option(kOptAdoptionThreshold)) {
-    return kCtr_adoption_blocked_pressure;
-  }
-  if (!owner_idle(victim, now, idle_threshold_ns())) return kCtr_adoption_blocked_idle;
-  if (victim->classes[cls].partial_count.load(std::memory_order_relaxed) > 0) {
-    return kCtr_adoption_blocked_partial;
-  }
-  if (now < head->rfr_deadline_ns.load(std::memory_order_relaxed)) {
-    return kCtr_adoption_blocked_rfr;
-  }
-  // Relative to the page: a page of 8 large blocks can never collect 8 remote frees while
-  // still holding live ones, so the bar is capped at half its blocks.
-  uint64_t min_remote = static_cast<uint64_t>(option(kOptMinRemoteCount));
-  if (min_remote > head->reserved / 2) min_remote = head->reserved / 2;
-  if (xthread_count(head->xthread.load(std::memory_order_relaxed)) < min_remote) {
-    return kCtr_adoption_blocked_remote_min;
-  }
-  return kCtr_adoption_allowed;
-}
-
-}  // namespace
 
 // Adoption of another live heap's pending page (Route P gated, CDA ungated). A few candidate
 // owners are examined (an active owner fails the idle gate, an idle one may pass); each

@@ -180,6 +180,9 @@ struct Heap {
 // Idle = no slow-path allocation for idle_ns, as seen by whoever asks (adopters, the
 // background thread); the first look after a change starts the clock (refill.cpp).
 bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns);
+// Route P's gates (refill.cpp), in the order they are checked, for adopting `head` from
+// `victim`; the verdict is the counter it bumps (kCtr_adoption_allowed: go ahead).
+HeapCounterId adoption_gate(size_t cls, Heap* victim, const Page* head, uint64_t now);
 
 // The 0->1 edge, while the background thread sleeps (one relaxed load otherwise): wakes it
 // when the page's home is idle or dead (background.cpp).

@@ -68,6 +68,29 @@ struct alignas(64) Page {
 
 static_assert(sizeof(Page) <= 128);
 
+// The owner extends its page's free list by about one OS page of blocks, so a fresh page is
+// touched (and backed) gradually.
+inline void carve_blocks(Page* page) {
+  uint32_t by_bytes = static_cast<uint32_t>(kOsPageSize / page->block_size);
+  uint32_t left = page->reserved - page->capacity;
+  uint32_t n = by_bytes > 0 ? by_bytes : 1;
+  if (n > left) n = left;
+  uint8_t* first = page->start + static_cast<size_t>(page->capacity) * page->block_size;
+  Block* head = reinterpret_cast<Block*>(first);
+  Block* b = head;
+  for (uint32_t i = 1; i < n; ++i) {
+    Block* next = reinterpret_cast<Block*>(first + static_cast<size_t>(i) * page->block_size);
+    b->next = next;
+    b = next;
+  }
+  b->next = page->free;
+  // Capacity first: a fork child that sees the page between the two stores (this runs
+  // without the change lock) only loses the new blocks, it never carves them twice.
+  page->capacity += n;
+  std::atomic_thread_fence(std::memory_order_release);
+  page->free = head;
+}
+
 // The xthread word: bits 0-1 the PageState, bits 4-47 the head block of the remote-free
 // stack, bits 48-63 how many blocks the stack holds. Keeping the count in the word that the
 // push CAS updates anyway lets the owner take the whole stack, with its length, in one

@@ -4,8 +4,8 @@
 // page's remote frees, partial list, orphans, and only then an emptied or a new page); Route P adds
 // one gated adoption before orphans; CDA adopts first with every gate off, to reproduce the
 // original design's failure; Route A takes Route P's step only for classes it has opened
-// (route_auto.hpp). Adoption itself, the step with gates (`adopt` and `adoption_gate`, the
-// verdict named by its counter), is in adoption.cpp. The steps only choose: the state changes
+// (route_auto.hpp). Its gates are `adoption_gate` below, the verdict named by its counter;
+// carrying an allowed adoption out is adoption.cpp's. The steps only choose: the state changes
 // they need are made by ownership.cpp.
 #include <algorithm>
 #include <cerrno>
@@ -31,31 +31,39 @@ void* Heap::alloc_slow(size_t cls) {
   return block;
 }
 
-namespace {
-
-// Blocks carved per extension: about one OS page, so a fresh page is touched gradually.
-void carve(Page* page) {
-  uint32_t by_bytes = static_cast<uint32_t>(kOsPageSize / page->block_size);
-  uint32_t left = page->reserved - page->capacity;
-  uint32_t n = by_bytes > 0 ? by_bytes : 1;
-  if (n > left) n = left;
-  uint8_t* first = page->start + static_cast<size_t>(page->capacity) * page->block_size;
-  Block* head = reinterpret_cast<Block*>(first);
-  Block* b = head;
-  for (uint32_t i = 1; i < n; ++i) {
-    Block* next = reinterpret_cast<Block*>(first + static_cast<size_t>(i) * page->block_size);
-    b->next = next;
-    b = next;
+// Idle = no slow-path allocation for idle_threshold. An owner that still allocates from its
+// current page does not need its pending pages yet, so counting only slow paths is right.
+bool owner_idle(Heap* owner, uint64_t now, uint64_t idle_ns) {
+  uint64_t epoch = owner->slow_epoch.load(std::memory_order_relaxed);
+  if (owner->seen_epoch.exchange(epoch, std::memory_order_relaxed) != epoch) {
+    owner->seen_epoch_ns.store(now, std::memory_order_relaxed);
+    return idle_ns == 0;
   }
-  b->next = page->free;
-  // Capacity first: a fork child that sees the page between the two stores (this runs
-  // without the change lock) only loses the new blocks, it never carves them twice.
-  page->capacity += n;
-  std::atomic_thread_fence(std::memory_order_release);
-  page->free = head;
+  return now - owner->seen_epoch_ns.load(std::memory_order_relaxed) >= idle_ns;
 }
 
-}  // namespace
+// Route P's gates, in the order they are checked; the verdict is the counter it bumps.
+// `head`: the victim's queued page that adoption would take.
+HeapCounterId adoption_gate(size_t cls, Heap* victim, const Page* head, uint64_t now) {
+  if (g_masks.adoptable[cls].load(std::memory_order_relaxed) <= option(kOptAdoptionThreshold)) {
+    return kCtr_adoption_blocked_pressure;
+  }
+  if (!owner_idle(victim, now, idle_threshold_ns())) return kCtr_adoption_blocked_idle;
+  if (victim->classes[cls].partial_count.load(std::memory_order_relaxed) > 0) {
+    return kCtr_adoption_blocked_partial;
+  }
+  if (now < head->rfr_deadline_ns.load(std::memory_order_relaxed)) {
+    return kCtr_adoption_blocked_rfr;
+  }
+  // Relative to the page: a page of 8 large blocks can never collect 8 remote frees while
+  // still holding live ones, so the bar is capped at half its blocks.
+  uint64_t min_remote = static_cast<uint64_t>(option(kOptMinRemoteCount));
+  if (min_remote > head->reserved / 2) min_remote = head->reserved / 2;
+  if (xthread_count(head->xthread.load(std::memory_order_relaxed)) < min_remote) {
+    return kCtr_adoption_blocked_remote_min;
+  }
+  return kCtr_adoption_allowed;
+}
 
 // Returns the class's active page with a free block on its local list, or nullptr (out of
 // memory).
@@ -64,7 +72,7 @@ Page* Heap::refill(size_t cls) {
   // A fresh page still being carved: keep carving, no decision to make (nor a list to change,
   // so no lock: pages of 4 KiB blocks carve one block per allocation).
   if (active->capacity < active->reserved) {
-    carve(active);
+    carve_blocks(active);
     return active;
   }
   SpinLockGuard guard(change_lock);
@@ -84,7 +92,7 @@ Page* Heap::refill(size_t cls) {
     page->adopted = false;
     counters.add(kCtr_adopted_reused);
   }
-  if (page->free == nullptr) carve(page);
+  if (page->free == nullptr) carve_blocks(page);
   return page;
 }
 
