@@ -164,6 +164,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")         \
   X(pages_freed, HEAP, "empty pages returned to their segment")                                 \
   X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                          \
+  X(purge_calls, PROCESS, "madvise calls of page purges (side by side due pages share one)")      \
   X(purge_delay_raised, PROCESS,                                                                \
     "purge delay doubled: a purged page was needed again within the delay")                     \
   X(background_wakeups, PROCESS, "background thread: times it woke (edge, deadline, option)")   \
