@@ -8,7 +8,6 @@
 // carrying an allowed adoption out is adoption.cpp's. The steps only choose: the state changes
 // they need are made by ownership.cpp.
 #include <algorithm>
-#include <cerrno>
 
 #include "background.hpp"
 #include "hakmem/hakmem.h"
