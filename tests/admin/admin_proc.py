@@ -1,11 +1,14 @@
 """Starts admin_test_server (or any program that prints "port N" once serving) for the
-Python admin tests, and stops it with SIGTERM; starts hakmem-server for the end-to-end ones."""
+Python admin tests, and stops it with SIGTERM; starts hakmem-server for the end-to-end ones
+(ServerTestCase: one server per test, and hakmem-admin calls to it)."""
 import os
 import re
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
+import unittest
 
 
 def free_port():
@@ -66,3 +69,31 @@ class ServerProcess:
             self.proc.kill()
             self.proc.wait()
         self.proc.stderr.close()
+
+
+class ServerTestCase(unittest.TestCase):
+    """A test case with its own temporary directory (`tmp`) and one hakmem-server, started by
+    start_server in the subclass's setUp; `admin` runs hakmem-admin against it."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.running = None
+
+    def start_server(self, server, admin, args, env=None):
+        self.admin_path = admin
+        self.running = ServerProcess(server, self.tmp.name, args, env=env)
+        self.server = self.running.proc
+        self.admin_addr, self.port = self.running.admin_addr, self.running.port
+        self.assertIsNotNone(self.admin_addr, "no admin address printed")
+        self.assertIsNotNone(self.port, "no port file written")
+
+    def tearDown(self):
+        if self.running is not None:
+            self.running.kill()
+        self.tmp.cleanup()
+
+    def admin(self, *args):
+        r = subprocess.run([self.admin_path, "--addr", self.admin_addr, *args],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout

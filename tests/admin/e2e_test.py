@@ -9,38 +9,22 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from admin_proc import ServerProcess  # noqa: E402
+from admin_proc import ServerTestCase  # noqa: E402
 
 SERVER = LOAD = ADMIN = STUBS = None
 ADOPTION = ("adoption_attempts", "adoption_allowed", "pages_adopted", "adopted_reused")
 PHASE_REQUESTS = 30000
 
 
-class EndToEndTest(unittest.TestCase):
+class EndToEndTest(ServerTestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.running = ServerProcess(
-            SERVER, self.tmp.name,
-            ["--store", "memory", "--data-dir", os.path.join(self.tmp.name, "db"),
-             "--workers", "2", "--io-threads", "1"])
-        self.server = self.running.proc
-        self.admin_addr, self.port = self.running.admin_addr, self.running.port
-        self.assertIsNotNone(self.admin_addr, "no admin address printed")
-        self.assertIsNotNone(self.port, "no port file written")
-
-    def tearDown(self):
-        self.running.kill()
-        self.tmp.cleanup()
-
-    def admin(self, *args):
-        r = subprocess.run([ADMIN, "--addr", self.admin_addr, *args], capture_output=True,
-                           text=True, timeout=60)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return r.stdout
+        super().setUp()
+        self.start_server(SERVER, ADMIN,
+                          ["--store", "memory", "--data-dir", os.path.join(self.tmp.name, "db"),
+                           "--workers", "2", "--io-threads", "1"])
 
     def load(self):
         r = subprocess.run([LOAD, "--port", str(self.port), "--requests", str(PHASE_REQUESTS),

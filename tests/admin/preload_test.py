@@ -9,50 +9,29 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from admin_proc import ServerProcess  # noqa: E402
+from admin_proc import ServerTestCase  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
+                                "compare"))
+from resp import encode  # noqa: E402  (hakmem-compare's RESP client)
 
 SERVER = ADMIN = LIB = None
 VALUE = 256 << 10
 VALUES = 128  # 32 MiB stored
 
 
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
-class PreloadTest(unittest.TestCase):
+class PreloadTest(ServerTestCase):
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
+        super().setUp()
         self.stats_file = os.path.join(self.tmp.name, "stats")
         env = dict(os.environ, LD_PRELOAD=LIB, HAKMEM_ROUTE="CDA", HAKMEM_STATS="json",
                    HAKMEM_STATS_FILE=self.stats_file)
-        self.running = ServerProcess(
-            SERVER, self.tmp.name,
-            ["--arena", "system", "--store", "memory", "--workers", "2"], env=env)
-        self.server = self.running.proc
-        self.admin_addr, self.port = self.running.admin_addr, self.running.port
-        self.assertIsNotNone(self.admin_addr, "no admin address printed")
-        self.assertIsNotNone(self.port, "no port file written")
-
-    def tearDown(self):
-        self.running.kill()
-        self.tmp.cleanup()
-
-    def admin(self, *args):
-        r = subprocess.run([ADMIN, "--addr", self.admin_addr, *args], capture_output=True,
-                           text=True, timeout=60)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return r.stdout
+        self.start_server(SERVER, ADMIN,
+                          ["--arena", "system", "--store", "memory", "--workers", "2"], env=env)
 
     def counters(self):
         return json.loads(self.admin("counters", "--json"))["counters"]

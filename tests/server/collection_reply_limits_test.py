@@ -13,20 +13,17 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
+                                "compare"))
+from resp import encode  # noqa: E402  (hakmem-compare's RESP client)
+
 LIMIT = 2 << 20  # --max-reply-bytes
 ELEMENT = 512 << 10  # each big element; 24 of them make a collection six times the limit
 COUNT = 24
 GREEDY_REPEAT = 8  # each refused command, pipelined by the client that never reads
 
 
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
+# Errors come back as values (Error), not exceptions: the refusals are what is checked.
 def read_reply(f):
     line = f.readline()
     if not line:
