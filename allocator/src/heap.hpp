@@ -66,9 +66,6 @@ struct Heap {
   alignas(64) SpinLock change_lock;
   uint32_t purge_countdown = 1;  // slow paths until the next purge check
   uint32_t sweep_countdown = 1;  // new pages until the next below-threshold sweep
-  // empty_page_reuse: walks to skip, and how many the next fruitless walk makes it skip.
-  uint32_t empty_walk_skip = 0;
-  uint32_t empty_walk_backoff = 0;
   uint32_t victim_cursor = 0;     // spreads adoptions over victims
   std::atomic<bool> dead{false};  // thread exited; pages are orphans until reuse
   Heap* pool_next = nullptr;
@@ -102,7 +99,7 @@ struct Heap {
     // The next allocation of this class takes `next`; start loading it now (free lists
     // are LIFO, so it was freed a while ago and has likely left the cache).
     __builtin_prefetch(next, 1);
-    ++page->used;
+    page->add_used(1);
     bump(counters.mallocs[page->alloc_class]);
     return block;
   }
@@ -112,7 +109,7 @@ struct Heap {
     block->next = page->free;
     page->free = block;
     bump(counters.frees_local[page->size_class]);
-    if (HAK_UNLIKELY(--page->used == 0)) page_became_empty(page);
+    if (HAK_UNLIKELY(page->add_used(-1) == 0)) page_became_empty(page);
   }
 
   // ---- refill.cpp: the slow path chooses a page (with a free block), then pops from it ----

@@ -29,17 +29,28 @@ namespace {
 // Every block of the page is free: its local list and remote stack hold all it handed out,
 // so no free can reach it any more. The caller owns the page or holds its queue's pop lock.
 HAK_INLINE bool all_blocks_free(const Page* page) {
-  return page->used == xthread_count(page->xthread.load(std::memory_order_acquire));
+  return page->used_now() == xthread_count(page->xthread.load(std::memory_order_acquire));
+}
+
+// A page in home's queue has all its blocks back: said after the push that made it so (a
+// walker that sees the hint sees the blocks).
+void hint_emptied(Heap* home, size_t cls) {
+  home->pending[cls].emptied.fetch_add(1, std::memory_order_release);
+  g_masks.emptied[cls].fetch_add(1, std::memory_order_relaxed);
 }
 
 // The edge: the caller moved `page` to QUEUED and nobody has queued it yet, so only the caller
-// may touch it; it goes to its home's queue (alive or exited: homes are never freed).
+// may touch it; it goes to its home's queue (alive or exited: homes are never freed). Whether
+// its blocks are all back is read before the push: after it, another heap may claim the page.
+// A remote free that brings the last block back later sees QUEUED and says so itself.
 void queue_to_home(Page* page, HeapCounters& counted) {
   size_t cls = page->size_class;
   page->rfr_deadline_ns.store(os::now_ns() + rfr_window_ns(), std::memory_order_relaxed);
   Heap* home = page->heap.load(std::memory_order_relaxed);
+  bool emptied = all_blocks_free(page);
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
   if (home->pending[cls].push(page)) g_masks.set_ready(cls, home->index);
+  if (emptied) hint_emptied(home, cls);
   counted.add(kCtr_pending_enqueued);
   background_edge(home);
 }
@@ -113,13 +124,13 @@ uint32_t Heap::collect(Page* page, uintptr_t word) {
   Block* list = xthread_list(word);
   if (list == nullptr) return 0;
   uint32_t n = xthread_count(word);
-  HAK_ASSERT(n > 0 && page->used >= n);
-  if (page->used == n) {
+  HAK_ASSERT(n > 0 && page->used_now() >= n);
+  if (page->used_now() == n) {
     // Every block came back: carve the page afresh rather than walk a list whose blocks
     // other cores freed last (a cache miss per allocation); carving only writes.
     page->free = nullptr;
     page->capacity = 0;
-    page->used = 0;
+    page->used.store(0, std::memory_order_relaxed);
     return n;
   }
   if (page->free != nullptr) {
@@ -128,7 +139,7 @@ uint32_t Heap::collect(Page* page, uintptr_t word) {
     tail->next = page->free;
   }
   page->free = list;
-  page->used -= n;
+  page->add_used(-static_cast<int32_t>(n));
   return n;
 }
 
@@ -198,7 +209,7 @@ void Heap::park(Page* page) {
     }
     drain(page);
   }
-  if (page->used == 0) {
+  if (page->used_now() == 0) {
     release_page(page);
     return;
   }
@@ -278,11 +289,16 @@ HAK_NOINLINE void Heap::release_empty_page(Page* page) {
 // its owner may be waiting.
 Page* Heap::claim_emptied(Heap* owner, size_t cls, uint32_t* budget) {
   PendingQueue& q = owner->pending[cls];
-  if (*budget == 0 || !q.pop_lock.try_lock()) return nullptr;
+  if (*budget == 0 || q.emptied.load(std::memory_order_relaxed) == 0 || !q.pop_lock.try_lock()) {
+    return nullptr;
+  }
+  uint32_t hinted = q.emptied.exchange(0, std::memory_order_acquire);  // only lock holders take
+  g_masks.emptied[cls].fetch_sub(hinted, std::memory_order_relaxed);
+  uint32_t found = 0;
   Page* empty = nullptr;
   Page* prev = nullptr;
-  for (Page* page = q.head.load(std::memory_order_acquire); page != nullptr && *budget > 0;
-       --*budget) {
+  Page* page = q.head.load(std::memory_order_acquire);
+  for (; page != nullptr && *budget > 0 && found < hinted; --*budget) {
     Page* next = page->pending_next.load(std::memory_order_relaxed);
     // Nobody writes `used` while the page is queued.
     if (all_blocks_free(page)) {
@@ -290,10 +306,16 @@ Page* Heap::claim_emptied(Heap* owner, size_t cls, uint32_t* budget) {
       g_masks.adoptable[cls].fetch_sub(1, std::memory_order_relaxed);
       page->next = empty;
       empty = page;
+      ++found;
     } else {
       prev = page;
     }
     page = next;
+  }
+  // Out of budget before the end: what was not found may still be there, for the next walk.
+  if (page != nullptr && found < hinted) {
+    q.emptied.fetch_add(hinted - found, std::memory_order_relaxed);
+    g_masks.emptied[cls].fetch_add(hinted - found, std::memory_order_relaxed);
   }
   refresh_ready_bit(owner, cls);
   q.pop_lock.unlock();
@@ -334,7 +356,7 @@ void Heap::format(Page* page, size_t cls) {
   page->block_size = block;
   page->reserved = static_cast<uint32_t>(seg->page_size() / block);
   page->capacity = 0;
-  page->used = 0;
+  page->used.store(0, std::memory_order_relaxed);
   page->free = nullptr;
   page->size_class = static_cast<uint8_t>(cls);
   page->alloc_class = page->size_class;
@@ -393,14 +415,28 @@ void Heap::flush_remote() {
 // With notify_threshold above 1 the edge is the push that brings the stack of a DETACHED
 // page to the threshold. A push that leaves it below marks the page (gauge and segment bit)
 // for the sweep first, while its own blocks still keep the page, and its segment, alive.
+//
+// A push into a QUEUED page that brings its last block back hints its home's queue (see
+// PendingQueue::emptied). What that needs (`used`, home, class) is read before the CAS too:
+// `used` does not change while the page is queued, and the acquire load sees the owner's last
+// write (released when it detached the page).
 void Heap::push_remote(Page* page, Block* head, Block* tail, uint32_t count) {
-  uintptr_t word = page->xthread.load(std::memory_order_relaxed);
+  uintptr_t word = page->xthread.load(std::memory_order_acquire);
   uintptr_t state, next_state;
   bool marked = false;  // counted in pages_below_threshold ahead of the CAS
+  bool emptied = false;
+  Heap* home = nullptr;
+  size_t cls = 0;
   do {
     tail->next = xthread_list(word);
     state = xthread_state(word);
     next_state = state;
+    emptied = false;
+    if (state == kQueued) {
+      emptied = xthread_count(word) + count == page->used_now();
+      home = page->heap.load(std::memory_order_relaxed);
+      cls = page->size_class;
+    }
     if (HAK_UNLIKELY(state == kDetached)) {
       uint64_t threshold = static_cast<uint64_t>(option(kOptNotifyThreshold));
       next_state = xthread_count(word) + count >= threshold ? kQueued : kDetached;
@@ -413,10 +449,11 @@ void Heap::push_remote(Page* page, Block* head, Block* tail, uint32_t count) {
       }
     }
     if (page->xthread.compare_exchange_weak(word, xthread_push(word, head, count, next_state),
-                                            std::memory_order_acq_rel, std::memory_order_relaxed)) {
+                                            std::memory_order_acq_rel, std::memory_order_acquire)) {
       break;
     }
   } while (true);
+  if (emptied) return hint_emptied(home, cls);  // the page is not ours to touch any more
   // `word` is the value the CAS replaced.
   bool entered_below =
       state == kDetached && next_state == kDetached && xthread_list(word) == nullptr;
@@ -463,8 +500,10 @@ void Heap::publish(Page* page) {
     }
   } while (true);
   if (!queue) return;
+  bool emptied = all_blocks_free(page);  // the last block came back after the caller looked
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
   if (pending[cls].push(page)) g_masks.set_ready(cls, index);
+  if (emptied) hint_emptied(this, cls);
   counters.add(kCtr_orphan_publishes);
 }
 

@@ -55,7 +55,10 @@ struct alignas(64) Page {
 
   // ---- second line: the owner's allocation state (malloc's fast path) ----
   alignas(64) Block* free = nullptr;  // owner-only: local free list, allocation pops here
-  uint32_t used = 0;         // owner-only: blocks handed out, including those on the remote stack
+  // Blocks handed out, including those on the remote stack. Written by the owner only
+  // (plain load + store, see add_used); atomic because a remote free into a queued page reads
+  // it to see that it brought the last block back.
+  std::atomic<uint32_t> used{0};
   uint32_t capacity = 0;     // owner-only: blocks carved so far (bump extension)
   uint32_t reserved = 0;     // blocks the page can hold
   uint8_t alloc_class = 0;   // size_class again, for malloc's counter without the first line
@@ -64,6 +67,13 @@ struct alignas(64) Page {
   uint8_t* start = nullptr;  // first block
 
   HAK_INLINE bool has_free() const { return free != nullptr || capacity < reserved; }
+  HAK_INLINE uint32_t used_now() const { return used.load(std::memory_order_relaxed); }
+  // Owner-only, so no read-modify-write is needed: the same code as a plain counter.
+  HAK_INLINE uint32_t add_used(int32_t delta) {
+    uint32_t n = used.load(std::memory_order_relaxed) + static_cast<uint32_t>(delta);
+    used.store(n, std::memory_order_relaxed);
+    return n;
+  }
 };
 
 static_assert(sizeof(Page) <= 128);

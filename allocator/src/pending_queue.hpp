@@ -14,6 +14,10 @@ namespace hakmem {
 struct alignas(64) PendingQueue {
   std::atomic<Page*> head{nullptr};
   SpinLock pop_lock;
+  // Pages of the queue that had all their blocks back when last pushed to or queued, not yet
+  // looked for: a hint (a page popped meanwhile leaves it stale), so that the walk for emptied
+  // pages (claim_emptied) skips queues that have none and stops once it found them.
+  std::atomic<uint32_t> emptied{0};
 
   // Returns true when the queue was empty before (the caller then sets the ready bit).
   bool push(Page* page) {

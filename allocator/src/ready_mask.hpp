@@ -19,6 +19,7 @@ struct ReadyMasks {
   std::atomic<uint64_t> ready[kClassCount][kMaskWords];
   std::atomic<uint64_t> dead[kMaskWords];
   std::atomic<int64_t> adoptable[kClassCount];  // pages in pending queues, per class
+  std::atomic<int64_t> emptied[kClassCount];    // the queues' `emptied` hints summed, per class
 
   void set_ready(size_t cls, uint32_t heap) {
     if (heap == kNoHeapIndex) return;

@@ -7,7 +7,6 @@
 // (route_auto.hpp). Its gates are `adoption_gate` below, the verdict named by its counter;
 // carrying an allowed adoption out is adoption.cpp's. The steps only choose: the state changes
 // they need are made by ownership.cpp.
-#include <algorithm>
 
 #include "background.hpp"
 #include "hakmem/hakmem.h"
@@ -143,7 +142,7 @@ Page* Heap::partial_reuse(size_t cls) {
   // allocations.
   int looked = 1;
   for (Page* p = page->next; p != nullptr && looked < 4; p = p->next, ++looked) {
-    if (p->used < page->used) page = p;
+    if (p->used_now() < page->used_now()) page = p;
   }
   partial_remove(cls, page);
   // Remote frees wait on the page's stack until its local list runs out: draining now would
@@ -182,40 +181,26 @@ Page* Heap::orphan_claim(size_t cls) {
 // heap is taken back: one of the right page size becomes the new page, the rest go back
 // to the page allocator. A page with no live block has no owner locality to protect, so the
 // adoption gates do not apply; Route S leaves other live heaps alone (owner-only drain).
-// Pages with live blocks stay where they are. The walk examines a bounded number of queued
-// pages, since queues of pages with live blocks can be long (thread churn); the bound is
-// generous because emptied pages sit deep in long queues too (64 cost the server 6 MiB of
-// RSS in the size-drift scenario, and churn runs as fast with 1024).
+// Pages with live blocks stay where they are. Only queues hinted to hold an emptied page are
+// walked (the free that brought a queued page's last block back said so), and each walk
+// stops once it found what was hinted, since queues of pages with live blocks can be long
+// (thread churn). It examines at most 1024 pages: emptied pages sit deep in long queues too
+// (64 cost the server 6 MiB of RSS in the size-drift scenario).
 Page* Heap::empty_page_reuse(size_t cls) {
   bool medium = !class_uses_small_pages(cls);
   bool live_too = route() != HAK_ROUTE_S;
-  if (empty_walk_skip > 0) {
-    --empty_walk_skip;
-    return nullptr;
-  }
-  uint64_t freed_before = counters.events[kCtr_pages_freed].load(std::memory_order_relaxed);
   Page* reuse = nullptr;
   uint32_t budget = 1024;
   for (size_t c = 0; c < kClassCount && budget > 0; ++c) {
-    // No page of the class is queued anywhere: nothing to look for (the common case).
-    if (g_masks.adoptable[c].load(std::memory_order_relaxed) <= 0) continue;
-    if (!pending[c].empty()) reuse = release_emptied(this, c, medium, &budget, reuse);
+    // No queued page of the class has emptied since the last walks (the common case).
+    if (g_masks.emptied[c].load(std::memory_order_relaxed) <= 0) continue;
+    reuse = release_emptied(this, c, medium, &budget, reuse);
     Heap* owners[8];
     size_t n = find_ready_heaps(c, /*want_dead=*/true, this, &victim_cursor, owners, 8);
     for (size_t i = 0; i < n; ++i) reuse = release_emptied(owners[i], c, medium, &budget, reuse);
     if (!live_too) continue;
     n = find_ready_heaps(c, /*want_dead=*/false, this, &victim_cursor, owners, 8);
     for (size_t i = 0; i < n; ++i) reuse = release_emptied(owners[i], c, medium, &budget, reuse);
-  }
-  // A walk that found nothing makes the next ones wait (1, 2, 4, 8 new pages): queues full
-  // of pages with live blocks (thread churn) are otherwise walked before every new page.
-  if (reuse == nullptr &&
-      counters.events[kCtr_pages_freed].load(std::memory_order_relaxed) == freed_before) {
-    empty_walk_skip = empty_walk_backoff;
-    empty_walk_backoff =
-        empty_walk_backoff == 0 ? 1 : std::min<uint32_t>(2 * empty_walk_backoff, 8);
-  } else {
-    empty_walk_backoff = 0;
   }
   if (reuse == nullptr) return nullptr;
   format(reuse, cls);
