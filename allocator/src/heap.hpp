@@ -64,8 +64,8 @@ struct Heap {
   // Held by the owner while it changes its lists (the refill, a page emptying, thread exit),
   // and taken for every heap around fork(), so a fork child never sees a heap mid-change.
   alignas(64) SpinLock change_lock;
-  uint32_t purge_countdown = 1;  // slow paths until the next purge check
-  uint32_t sweep_countdown = 1;  // new pages until the next below-threshold sweep
+  uint32_t purge_countdown = 1;   // slow paths until the next purge check
+  uint32_t sweep_countdown = 1;   // new pages until the next below-threshold sweep
   uint32_t victim_cursor = 0;     // spreads adoptions over victims
   std::atomic<bool> dead{false};  // thread exited; pages are orphans until reuse
   Heap* pool_next = nullptr;
