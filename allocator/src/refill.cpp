@@ -68,8 +68,12 @@ HeapCounterId adoption_gate(size_t cls, Heap* victim, const Page* head, uint64_t
 Page* Heap::refill(size_t cls) {
   Page* active = classes[cls].active;
   // A fresh page still being carved: keep carving, no decision to make (nor a list to change,
-  // so no lock: pages of 4 KiB blocks carve one block per allocation).
+  // so no lock: pages of 4 KiB blocks carve one block per allocation). Except that blocks of
+  // an OS page or more that came back first: carving touches memory never used (a fault
+  // each, and RSS: a server's reply buffers freed by another thread would otherwise fill
+  // their page before one is reused).
   if (active->capacity < active->reserved) {
+    if (active->block_size >= kOsPageSize && reuse_before_carving(active)) return active;
     carve_blocks(active);
     return active;
   }
@@ -92,6 +96,16 @@ Page* Heap::refill(size_t cls) {
   }
   if (page->free == nullptr) carve_blocks(page);
   return page;
+}
+
+// The active page's remote frees, if any, instead of carving further (see refill).
+bool Heap::reuse_before_carving(Page* active) {
+  if (xthread_list(active->xthread.load(std::memory_order_relaxed)) == nullptr) return false;
+  SpinLockGuard guard(change_lock);
+  // All came back: the page is carved afresh from its start, over memory already touched.
+  if (drain(active) == 0 || active->free == nullptr) return false;
+  counters.add(kCtr_active_drain_hits);
+  return true;
 }
 
 Page* Heap::choose_page(size_t cls, hak_route route) {

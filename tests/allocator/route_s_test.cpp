@@ -87,6 +87,34 @@ TEST_P(RouteS, ActivePageRemoteFreesComeBeforeANewPage) {
   owner.join();
 }
 
+// Blocks of an OS page or more that another thread freed into the active page are used again
+// before the page is carved further: carving them would touch memory never used.
+TEST_P(RouteS, LargeBlocksFreedRemotelyComeBeforeCarving) {
+  ScopedRoute route(GetParam());
+  const size_t kSize = GetParam() == HAK_ROUTE_S ? 20000 : 28000;
+  std::thread owner([kSize] {
+    std::vector<void*> blocks;
+    for (int i = 0; i < 3; ++i) blocks.push_back(hak_malloc(kSize));  // a fresh page, 3 carved
+    std::vector<void*> remote(blocks.begin(), blocks.begin() + 2);
+    free_on_other_thread(remote);
+    std::set<void*> freed(remote.begin(), remote.end());
+    hak_counters before = counters();
+    for (size_t i = 0; i < remote.size(); ++i) {
+      void* p = hak_malloc(kSize);
+      ASSERT_EQ(freed.count(p), 1u) << "block " << i << " was carved, not reused";
+      blocks.push_back(p);
+    }
+    hak_counters after = counters();
+    EXPECT_EQ(after.active_drain_hits - before.active_drain_hits, 1u);
+    EXPECT_EQ(after.new_pages, before.new_pages);
+    void* carved = hak_malloc(kSize);  // nothing freed left: the page is carved further
+    EXPECT_EQ(freed.count(carved), 0u);
+    hak_free(carved);
+    for (size_t i = 2; i < blocks.size(); ++i) hak_free(blocks[i]);
+  });
+  owner.join();
+}
+
 INSTANTIATE_TEST_SUITE_P(Routes, RouteS, ::testing::Values(HAK_ROUTE_S, HAK_ROUTE_P),
                          [](const auto& info) { return std::string(hak_route_name(info.param)); });
 
@@ -100,7 +128,7 @@ TEST_P(RouteS, EmptiedOrphansAreReleasedBeforeAFreshPage) {
     std::vector<void*> blocks;
     std::thread([&] {
       for (size_t i = 0; i < 4 * blocks_per_page(kSize); ++i) blocks.push_back(hak_malloc(kSize));
-    }).join();  // four full pages, now orphans
+    }).join();                           // four full pages, now orphans
     for (void* p : blocks) hak_free(p);  // every block back, by remote frees
     hak_counters before = counters();
     void* p = hak_malloc(kOtherSize);  // a class this heap has no page of: a fresh page
