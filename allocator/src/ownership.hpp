@@ -1,14 +1,23 @@
 // free's owner decision, whole: a block goes onto its page's local list when the calling
 // thread owns the page, and everything else (a detached own page, another heap's page, a
-// large object) is decided in ownership.cpp.
+// large object) is decided in remote_free.cpp.
 #pragma once
 
 #include "heap.hpp"
 
 namespace hakmem {
 
-// Not owned by `heap` (which may be null): large object, own detached page or remote free.
+// Not owned by `heap` (which may be null): large object, own detached page or remote free
+// (remote_free.cpp).
 void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap);
+
+// Between ownership.cpp and remote_free.cpp.
+// The 0->1 edge: the caller moved `page` to QUEUED and nobody has queued it yet.
+void queue_to_home(Page* page, HeapCounters& counted);
+// A page in home's queue of class `cls` has all its blocks back.
+void hint_emptied(Heap* home, size_t cls);
+// A detached page left the below-threshold state (queued, reclaimed or swept).
+void below_threshold_left();
 
 HAK_INLINE void free_block(Page* page, Block* block) {
   Heap* heap = t_heap;
