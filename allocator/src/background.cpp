@@ -45,14 +45,19 @@ Round drain_idle_heaps(Heap* self, uint64_t now) {
   uint64_t idle_ns = idle_threshold_ns();
   SpinLockGuard guard(self->change_lock);
   for (Heap* heap = heaps_all(); heap != nullptr; heap = heap->all_next) {
-    if (heap == self || !has_queued(heap)) continue;
-    if (!heap->dead.load(std::memory_order_acquire) && !owner_idle(heap, now, idle_ns)) {
-      r.waiting = true;  // an active owner's pages are its own to take
+    if (heap == self) continue;
+    bool dead = heap->dead.load(std::memory_order_acquire);
+    bool queued = has_queued(heap);
+    if (!dead && !owner_idle(heap, now, idle_ns)) {
+      r.waiting |= queued;  // an active owner's pages are its own to take
       continue;
     }
-    bool left = false;
-    r.drained += self->release_idle_emptied(heap, &left);
-    r.waiting |= left;
+    if (queued) {
+      bool left = false;
+      r.drained += self->release_idle_emptied(heap, &left);
+      r.waiting |= left;
+    }
+    if (!dead) r.drained += self->release_idle_partial(heap);
   }
   return r;
 }
@@ -196,6 +201,27 @@ void background_fork_child() {
 
 // Claims each class's queued pages whose blocks have all come back (claim_emptied, as the
 // refill does) and gives them to the page allocator, where the purge delay runs as for any.
+// The idle owner's partial pages whose blocks have all come back (take_idle_emptied), given
+// to the page allocator. Its change lock is only tried: an owner that woke up has it.
+uint32_t Heap::release_idle_partial(Heap* owner) {
+  if (!owner->change_lock.try_lock()) return 0;
+  uint32_t budget = 1024;
+  Page* list = nullptr;
+  for (size_t cls = 0; cls < kClassCount && budget > 0; ++cls) {
+    if (owner->classes[cls].partial_count.load(std::memory_order_relaxed) == 0) continue;
+    list = take_idle_emptied(owner, cls, &budget, list);
+  }
+  owner->change_lock.unlock();
+  uint32_t released = 0;
+  while (Page* page = list) {
+    list = page->next;
+    page->next = nullptr;
+    release_page(page);
+    ++released;
+  }
+  return released;
+}
+
 uint32_t Heap::release_idle_emptied(Heap* owner, bool* left) {
   uint32_t released = 0;
   for (size_t cls = 0; cls < kClassCount; ++cls) {

@@ -66,6 +66,7 @@ struct Heap {
   alignas(64) SpinLock change_lock;
   uint32_t purge_countdown = 1;   // slow paths until the next purge check
   uint32_t sweep_countdown = 1;   // new pages until the next below-threshold sweep
+  uint32_t idle_countdown = 1;    // new pages until idle owners' partial pages are looked at
   uint32_t victim_cursor = 0;     // spreads adoptions over victims
   std::atomic<bool> dead{false};  // thread exited; pages are orphans until reuse
   Heap* pool_next = nullptr;
@@ -137,20 +138,23 @@ struct Heap {
   // The background thread, on its own heap: releases `owner`'s queued pages whose blocks have
   // all come back; returns how many, and sets *left when pages stay queued.
   uint32_t release_idle_emptied(Heap* owner, bool* left);
+  // background.cpp: an idle live `owner`'s partial pages whose blocks have all come back.
+  uint32_t release_idle_partial(Heap* owner);
 
  private:
   // refill.cpp: the steps, in the order a route takes them, each counted by its counter.
   Page* refill(size_t cls);
   bool reuse_before_carving(Page* active);  // active_drain_hits
   Page* choose_page(size_t cls, hak_route route);
-  Page* adopt(size_t cls, bool gated);  // pages_adopted (CDA ungated, Route P gated)
-  Page* must_reuse(size_t cls);         // mustreuse_hits
-  Page* active_drain(size_t cls);       // active_drain_hits
-  Page* partial_reuse(size_t cls);      // partial_hits
-  Page* orphan_claim(size_t cls);       // orphan_claims
-  Page* empty_page_reuse(size_t cls);   // empty_pages_reused
-  Page* threshold_sweep(size_t cls);    // pages_swept, then mustreuse_hits
-  Page* new_page(size_t cls);           // new_pages
+  Page* adopt(size_t cls, bool gated);   // pages_adopted (CDA ungated, Route P gated)
+  Page* must_reuse(size_t cls);          // mustreuse_hits
+  Page* active_drain(size_t cls);        // active_drain_hits
+  Page* partial_reuse(size_t cls);       // partial_hits
+  Page* orphan_claim(size_t cls);        // orphan_claims
+  Page* empty_page_reuse(size_t cls);    // empty_pages_reused
+  Page* idle_partial_reuse(size_t cls);  // idle_partial_released
+  Page* threshold_sweep(size_t cls);     // pages_swept, then mustreuse_hits
+  Page* new_page(size_t cls);            // new_pages
   Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated, HeapCounterId* verdict);
   bool adoption_would_pass(size_t cls);  // Route A's probe while the class is closed
   Page* release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budget, Page* want);
@@ -167,6 +171,8 @@ struct Heap {
   void partial_push(size_t cls, Page* page);
   void partial_remove(size_t cls, Page* page);
   Page* claim_emptied(Heap* owner, size_t cls, uint32_t* budget);
+  // owner->change_lock held; prepends to `list` through Page::next.
+  Page* take_idle_emptied(Heap* owner, size_t cls, uint32_t* budget, Page* list);
   Page* claim_all_pending(Heap* owner, size_t cls, Page* list);
   void format(Page* page, size_t cls);
   void publish(Page* page);

@@ -329,6 +329,31 @@ Page* Heap::claim_emptied(Heap* owner, size_t cls, uint32_t* budget) {
   return empty;
 }
 
+// An idle owner's partial pages whose every block came back: their blocks reached the pages'
+// remote stacks, which only the owner drains, and it does not allocate. Taken off its list
+// (prepended to `list`, stacks dropped: no block of theirs is live). The caller holds the
+// owner's change lock, which every change of the list takes; the owner's lock-free paths
+// touch a partial page only to free one of its blocks into it, and it holds none. A block
+// still held in another thread's remote chain keeps the page (its count stays short). `used`
+// is read with acquire: the owner's last local free released it.
+Page* Heap::take_idle_emptied(Heap* owner, size_t cls, uint32_t* budget, Page* list) {
+  for (Page* page = owner->classes[cls].partial.head; page != nullptr && *budget > 0; --*budget) {
+    Page* next = page->next;
+    uint32_t used = page->used.load(std::memory_order_acquire);
+    uint32_t back = xthread_count(page->xthread.load(std::memory_order_acquire));
+    if (back != 0 && back == used) {
+      owner->partial_remove(cls, page);
+      page->xthread.store(kOwned, std::memory_order_relaxed);
+      page->heap.store(this, std::memory_order_relaxed);
+      page->next = list;
+      list = page;
+      counters.add(kCtr_idle_partial_released);
+    }
+    page = next;
+  }
+  return list;
+}
+
 // Takes every page queued in `owner`'s pending queue of the class into a list (claimed).
 Page* Heap::claim_all_pending(Heap* owner, size_t cls, Page* list) {
   PendingQueue& q = owner->pending[cls];

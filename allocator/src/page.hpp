@@ -68,10 +68,13 @@ struct alignas(64) Page {
 
   HAK_INLINE bool has_free() const { return free != nullptr || capacity < reserved; }
   HAK_INLINE uint32_t used_now() const { return used.load(std::memory_order_relaxed); }
-  // Owner-only, so no read-modify-write is needed: the same code as a plain counter.
+  // Owner-only, so no read-modify-write is needed: the same code as a plain counter. The
+  // store releases (free on x86) because a heap taking an idle owner's emptied partial page
+  // (take_idle_emptied) reads `used` with acquire: the owner's writes to the page and its
+  // blocks before its last local free then happen before the taker's.
   HAK_INLINE uint32_t add_used(int32_t delta) {
     uint32_t n = used.load(std::memory_order_relaxed) + static_cast<uint32_t>(delta);
-    used.store(n, std::memory_order_relaxed);
+    used.store(n, std::memory_order_release);
     return n;
   }
 };

@@ -118,6 +118,7 @@ Page* Heap::choose_page(size_t cls, hak_route route) {
   if (route == HAK_ROUTE_A && route_a_open(cls) && (page = adopt(cls, /*gated=*/true))) return page;
   if ((page = orphan_claim(cls))) return page;
   if ((page = empty_page_reuse(cls))) return page;
+  if (route != HAK_ROUTE_S && (page = idle_partial_reuse(cls))) return page;
   if ((page = threshold_sweep(cls))) return page;
   return new_page(cls);
 }
@@ -237,6 +238,41 @@ Page* Heap::release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budg
     }
   }
   return want;
+}
+
+// Pages an idle owner keeps in its partial list although every block came back (Larson's
+// main thread allocates the workers' first blocks, then only waits while they free them):
+// before every 16th new page while it lasts, the live heaps idle past idle_threshold give
+// them up (take_idle_emptied); one of the right page size becomes the new page, the rest go
+// back to the page allocator. Not on Route S, which leaves live heaps' pages to their owners.
+Page* Heap::idle_partial_reuse(size_t cls) {
+  if (--idle_countdown != 0) return nullptr;
+  idle_countdown = 16;
+  uint64_t now = os::now_ns();
+  uint32_t budget = 1024;  // partial pages examined
+  Page* list = nullptr;
+  for (Heap* owner = heaps_all(); owner != nullptr && budget > 0; owner = owner->all_next) {
+    if (owner == this || owner->dead.load(std::memory_order_acquire)) continue;
+    if (!owner_idle(owner, now, idle_threshold_ns()) || !owner->change_lock.try_lock()) continue;
+    for (size_t c = 0; c < kClassCount && budget > 0; ++c) {
+      if (owner->classes[c].partial_count.load(std::memory_order_relaxed) == 0) continue;
+      list = take_idle_emptied(owner, c, &budget, list);
+    }
+    owner->change_lock.unlock();
+  }
+  bool medium = !class_uses_small_pages(cls);
+  Page* reuse = nullptr;
+  while (Page* page = list) {
+    list = page->next;
+    page->next = nullptr;
+    if (reuse == nullptr && (segment_of(page)->kind == SegmentKind::kMediumPages) == medium) {
+      reuse = page;
+    } else {
+      release_page(page);
+    }
+  }
+  if (reuse != nullptr) format(reuse, cls);
+  return reuse;
 }
 
 // Detached pages below notify_threshold are in no queue (the original design lost them):

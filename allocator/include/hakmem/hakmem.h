@@ -162,6 +162,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(adopted_reused, HEAP, "adopted pages that served an allocation")                            \
   X(new_pages, HEAP, "pages taken fresh from a segment")                                        \
   X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")         \
+  X(idle_partial_released, HEAP, "idle owners' partial pages taken with every block back")      \
   X(pages_freed, HEAP, "empty pages returned to their segment")                                 \
   X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                          \
   X(purge_calls, PROCESS, "madvise calls of page purges (side by side due pages share one)")      \
@@ -183,7 +184,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")   \
   X(bytes_committed_peak, GAUGE, "highest bytes_committed")
 
-#define HAK_COUNTERS_VERSION 6
+#define HAK_COUNTERS_VERSION 7
 
 typedef struct hak_counters {
   uint32_t version; /* HAK_COUNTERS_VERSION */
