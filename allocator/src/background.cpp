@@ -199,41 +199,21 @@ void background_fork_child() {
   g_background_until.store(0, std::memory_order_relaxed);
 }
 
-// Claims each class's queued pages whose blocks have all come back (claim_emptied, as the
-// refill does) and gives them to the page allocator, where the purge delay runs as for any.
 // The idle owner's partial pages whose blocks have all come back (take_idle_emptied), given
-// to the page allocator. Its change lock is only tried: an owner that woke up has it.
+// to the page allocator.
 uint32_t Heap::release_idle_partial(Heap* owner) {
-  if (!owner->change_lock.try_lock()) return 0;
-  uint32_t budget = 1024;
-  Page* list = nullptr;
-  for (size_t cls = 0; cls < kClassCount && budget > 0; ++cls) {
-    if (owner->classes[cls].partial_count.load(std::memory_order_relaxed) == 0) continue;
-    list = take_idle_emptied(owner, cls, &budget, list);
-  }
-  owner->change_lock.unlock();
-  uint32_t released = 0;
-  while (Page* page = list) {
-    list = page->next;
-    page->next = nullptr;
-    release_page(page);
-    ++released;
-  }
-  return released;
+  uint32_t budget = 1024;  // partial pages examined
+  return release_pages(take_idle_emptied(owner, &budget, nullptr));
 }
 
+// Claims each class's queued pages whose blocks have all come back (claim_emptied, as the
+// refill does) and gives them to the page allocator, where the purge delay runs as for any.
 uint32_t Heap::release_idle_emptied(Heap* owner, bool* left) {
   uint32_t released = 0;
   for (size_t cls = 0; cls < kClassCount; ++cls) {
     if (owner->pending[cls].head.load(std::memory_order_relaxed) == nullptr) continue;
     uint32_t budget = 1024;  // pages examined: the owner may want its queue's lock
-    Page* list = claim_emptied(owner, cls, &budget);
-    while (Page* page = list) {
-      list = page->next;
-      page->next = nullptr;
-      release_page(page);
-      ++released;
-    }
+    released += release_pages(claim_emptied(owner, cls, &budget));
     if (owner->pending[cls].head.load(std::memory_order_relaxed) != nullptr) *left = true;
   }
   return released;

@@ -158,6 +158,7 @@ struct Heap {
   Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated, HeapCounterId* verdict);
   bool adoption_would_pass(size_t cls);  // Route A's probe while the class is closed
   Page* release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budget, Page* want);
+  Page* keep_one(Page* list, bool medium, Page* want);
 
   // ownership.cpp
   uint32_t collect(Page* page, uintptr_t word);
@@ -168,11 +169,12 @@ struct Heap {
   void set_direct(size_t cls, Page* page);
   void park(Page* page);
   void release_page(Page* page);
+  uint32_t release_pages(Page* list);  // through Page::next; returns how many
   void partial_push(size_t cls, Page* page);
   void partial_remove(size_t cls, Page* page);
   Page* claim_emptied(Heap* owner, size_t cls, uint32_t* budget);
-  // owner->change_lock held; prepends to `list` through Page::next.
-  Page* take_idle_emptied(Heap* owner, size_t cls, uint32_t* budget, Page* list);
+  // Every class's; tries owner->change_lock; prepends to `list` through Page::next.
+  Page* take_idle_emptied(Heap* owner, uint32_t* budget, Page* list);
   Page* claim_all_pending(Heap* owner, size_t cls, Page* list);
   void format(Page* page, size_t cls);
   void publish(Page* page);

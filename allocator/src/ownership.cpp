@@ -1,7 +1,6 @@
 // Page ownership: with remote_free.cpp, the only code that changes a page's state (the CAS on
-// `xthread`) or owner
-// (`Page::heap`), and the owner-only lists a page moves through (active, partial). The state
-// machine (the invariant it keeps is stated in page.hpp):
+// `xthread`) or owner (`Page::heap`), and the owner-only lists a page moves through (active,
+// partial). The state machine (the invariant it keeps is stated in page.hpp):
 //
 // clang-format off
 //   OWNED    --park, full-->                                  DETACHED
@@ -277,6 +276,18 @@ void Heap::release_page(Page* page) {
   page_free(page);
 }
 
+// A list of empty pages (through Page::next) goes back to the page allocator; returns how many.
+uint32_t Heap::release_pages(Page* list) {
+  uint32_t released = 0;
+  while (Page* page = list) {
+    list = page->next;
+    page->next = nullptr;
+    release_page(page);
+    ++released;
+  }
+  return released;
+}
+
 void Heap::page_became_empty(Page* page) {
   if (page == classes[page->size_class].active) return;  // kept: the next malloc needs a page
   release_empty_page(page);
@@ -330,27 +341,33 @@ Page* Heap::claim_emptied(Heap* owner, size_t cls, uint32_t* budget) {
 }
 
 // An idle owner's partial pages whose every block came back: their blocks reached the pages'
-// remote stacks, which only the owner drains, and it does not allocate. Taken off its list
-// (prepended to `list`, stacks dropped: no block of theirs is live). The caller holds the
-// owner's change lock, which every change of the list takes; the owner's lock-free paths
-// touch a partial page only to free one of its blocks into it, and it holds none. A block
-// still held in another thread's remote chain keeps the page (its count stays short). `used`
-// is read with acquire: the owner's last local free released it.
-Page* Heap::take_idle_emptied(Heap* owner, size_t cls, uint32_t* budget, Page* list) {
-  for (Page* page = owner->classes[cls].partial.head; page != nullptr && *budget > 0; --*budget) {
-    Page* next = page->next;
-    uint32_t used = page->used.load(std::memory_order_acquire);
-    uint32_t back = xthread_count(page->xthread.load(std::memory_order_acquire));
-    if (back != 0 && back == used) {
-      owner->partial_remove(cls, page);
-      page->xthread.store(kOwned, std::memory_order_relaxed);
-      page->heap.store(this, std::memory_order_relaxed);
-      page->next = list;
-      list = page;
-      counters.add(kCtr_idle_partial_released);
+// remote stacks, which only the owner drains, and it does not allocate. Taken off its lists
+// (prepended to `list`, stacks dropped: no block of theirs is live) under the owner's change
+// lock, which every change of the lists takes; it is only tried, since an owner that woke up
+// holds it. The owner's lock-free paths touch a partial page only to free one of its blocks
+// into it, and it holds none. A block still held in another thread's remote chain keeps the
+// page (its count stays short). `used` is read with acquire: the owner's last local free
+// released it.
+Page* Heap::take_idle_emptied(Heap* owner, uint32_t* budget, Page* list) {
+  if (!owner->change_lock.try_lock()) return list;
+  for (size_t cls = 0; cls<kClassCount&& * budget> 0; ++cls) {
+    if (owner->classes[cls].partial_count.load(std::memory_order_relaxed) == 0) continue;
+    for (Page* page = owner->classes[cls].partial.head; page != nullptr && *budget > 0; --*budget) {
+      Page* next = page->next;
+      uint32_t used = page->used.load(std::memory_order_acquire);
+      uint32_t back = xthread_count(page->xthread.load(std::memory_order_acquire));
+      if (back != 0 && back == used) {
+        owner->partial_remove(cls, page);
+        page->xthread.store(kOwned, std::memory_order_relaxed);
+        page->heap.store(this, std::memory_order_relaxed);
+        page->next = list;
+        list = page;
+        counters.add(kCtr_idle_partial_released);
+      }
+      page = next;
     }
-    page = next;
   }
+  owner->change_lock.unlock();
   return list;
 }
 

@@ -223,10 +223,14 @@ Page* Heap::empty_page_reuse(size_t cls) {
   return reuse;
 }
 
-// Claims owner's emptied queued pages; keeps the first of the wanted page size when `want`
-// is still empty (returned), gives the others back to the page allocator.
+// Claims owner's emptied queued pages; keeps one of the wanted page size (keep_one).
 Page* Heap::release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budget, Page* want) {
-  Page* list = claim_emptied(owner, cls, budget);
+  return keep_one(claim_emptied(owner, cls, budget), medium, want);
+}
+
+// Of a list of empty pages, keeps the first of the wanted page size when `want` is still
+// empty (returned) and gives the others back to the page allocator.
+Page* Heap::keep_one(Page* list, bool medium, Page* want) {
   while (Page* page = list) {
     list = page->next;
     page->next = nullptr;
@@ -253,24 +257,9 @@ Page* Heap::idle_partial_reuse(size_t cls) {
   Page* list = nullptr;
   for (Heap* owner = heaps_all(); owner != nullptr && budget > 0; owner = owner->all_next) {
     if (owner == this || owner->dead.load(std::memory_order_acquire)) continue;
-    if (!owner_idle(owner, now, idle_threshold_ns()) || !owner->change_lock.try_lock()) continue;
-    for (size_t c = 0; c < kClassCount && budget > 0; ++c) {
-      if (owner->classes[c].partial_count.load(std::memory_order_relaxed) == 0) continue;
-      list = take_idle_emptied(owner, c, &budget, list);
-    }
-    owner->change_lock.unlock();
+    if (owner_idle(owner, now, idle_threshold_ns())) list = take_idle_emptied(owner, &budget, list);
   }
-  bool medium = !class_uses_small_pages(cls);
-  Page* reuse = nullptr;
-  while (Page* page = list) {
-    list = page->next;
-    page->next = nullptr;
-    if (reuse == nullptr && (segment_of(page)->kind == SegmentKind::kMediumPages) == medium) {
-      reuse = page;
-    } else {
-      release_page(page);
-    }
-  }
+  Page* reuse = keep_one(list, !class_uses_small_pages(cls), nullptr);
   if (reuse != nullptr) format(reuse, cls);
   return reuse;
 }
