@@ -40,6 +40,7 @@ struct RemoteChain {
   Block* head = nullptr;
   Block* tail = nullptr;
   uint32_t count = 0;
+  uint32_t limit = 0;  // pushed at this many blocks (chain_limit): the page's size read once
 };
 inline constexpr size_t kRemoteChains = 16;  // direct-mapped by page
 // A chain holds up to 64 blocks and 8 KiB, so a thread holds at most 128 KiB of other
@@ -47,6 +48,12 @@ inline constexpr size_t kRemoteChains = 16;  // direct-mapped by page
 // from the thread that allocates them.
 inline constexpr uint32_t kRemoteChainMax = 64;
 inline constexpr uint32_t kRemoteChainBytes = 8192;
+// Blocks of `block_size` a chain holds before it is pushed: the most that stay within both
+// limits. Below 2 a chain would only delay the push.
+HAK_INLINE uint32_t chain_limit(uint32_t block_size) {
+  uint32_t by_bytes = kRemoteChainBytes / block_size;
+  return by_bytes < kRemoteChainMax ? by_bytes : kRemoteChainMax;
+}
 
 struct Heap {
   // direct[slot] == classes[size_to_class(slot * 16)].active, kept so by set_active: the

@@ -19,19 +19,14 @@ void Heap::free_remote(Page* page, Block* block) {
   if (chain.page == page) {
     block->next = chain.head;
     chain.head = block;
-    // Full when one more block would pass a limit.
-    ++chain.count;
-    if (chain.count >= kRemoteChainMax ||
-        (chain.count + 1) * page->block_size > kRemoteChainBytes) {
-      push_chain(chain);
-    }
+    if (++chain.count >= chain.limit) push_chain(chain);
     return;
   }
   push_chain(chain);
-  // A chain of one would only delay the push.
-  if (2 * page->block_size > kRemoteChainBytes) return push_remote(page, block, block, 1);
+  uint32_t limit = chain_limit(page->block_size);
+  if (limit < 2) return push_remote(page, block, block, 1);
   block->next = nullptr;
-  chain = RemoteChain{page, block, block, 1};
+  chain = RemoteChain{page, block, block, 1, limit};
 }
 
 void Heap::push_chain(RemoteChain& chain) {
@@ -104,7 +99,7 @@ void Heap::push_remote(Page* page, Block* head, Block* tail, uint32_t count) {
 void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {
   if (xthread_state(word) == kLargeObject) {
     Segment* segment = segment_of(block);
-    Heap* counted = heap_for_free();
+    Heap* counted = heap != nullptr ? heap : heap_for_free();
     counted->counters.add(kCtr_large_frees);
     counted->counters.add(kCtr_large_free_bytes, large_usable_size(segment, block));
     large_free(segment, block);
@@ -117,7 +112,7 @@ void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {
     heap->free_local(page, block);
     return;
   }
-  heap_for_free()->free_remote(page, block);
+  (heap != nullptr ? heap : heap_for_free())->free_remote(page, block);
 }
 
 void Heap::forget_remote_chains() {
