@@ -112,6 +112,22 @@ struct Heap {
     return block;
   }
 
+  HAK_INLINE RemoteChain& chain_for(const Page* page) {
+    return remote[(reinterpret_cast<uintptr_t>(page) / sizeof(Page)) % kRemoteChains];
+  }
+  // A cross-thread free into a page this thread already holds a chain for (the common case:
+  // a consumer frees a run of one producer's blocks) is appended here, inline; false: no chain
+  // for the page (free_remote starts one). `page` is another heap's, OWNED or QUEUED.
+  HAK_INLINE bool chain_append(Page* page, Block* block) {
+    RemoteChain& chain = chain_for(page);
+    if (chain.page != page) return false;
+    bump(counters.frees_remote[page->size_class]);
+    block->next = chain.head;
+    chain.head = block;
+    if (HAK_UNLIKELY(++chain.count >= chain.limit)) push_chain(chain);
+    return true;
+  }
+
   // page belongs to this heap and is OWNED.
   HAK_INLINE void free_local(Page* page, Block* block) {
     block->next = page->free;

@@ -1,6 +1,7 @@
 // free's owner decision, whole: a block goes onto its page's local list when the calling
-// thread owns the page, and everything else (a detached own page, another heap's page, a
-// large object) is decided in remote_free.cpp.
+// thread owns the page, or onto the chain this thread holds for another heap's page; everything
+// else (a detached own page, a first block of another heap's page, a large object) is decided
+// in remote_free.cpp.
 #pragma once
 
 #include "heap.hpp"
@@ -27,6 +28,9 @@ HAK_INLINE void free_block(Page* page, Block* block) {
   if (HAK_LIKELY(xthread_state(word) == kOwned &&
                  page->heap.load(std::memory_order_relaxed) == heap && heap != nullptr)) {
     heap->free_local(page, block);
+  } else if (HAK_LIKELY(heap != nullptr && xthread_state(word) != kDetached &&
+                        xthread_state(word) != kLargeObject && heap->chain_append(page, block))) {
+    // Another heap's block, added to this thread's chain for its page.
   } else {
     free_not_owned(page, block, word, heap);
   }

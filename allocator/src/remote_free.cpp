@@ -13,15 +13,10 @@ namespace hakmem {
 // The fallback heap serves many threads at once, so it pushes at once.
 void Heap::free_remote(Page* page, Block* block) {
   HAK_ASSERT((reinterpret_cast<uintptr_t>(block) & ~kListMask) == 0);  // fits the word
+  if (chain_append(page, block)) return;
   bump(counters.frees_remote[page->size_class]);
   if (HAK_UNLIKELY(this == &g_fallback_heap)) return push_remote(page, block, block, 1);
-  RemoteChain& chain = remote[(reinterpret_cast<uintptr_t>(page) / sizeof(Page)) % kRemoteChains];
-  if (chain.page == page) {
-    block->next = chain.head;
-    chain.head = block;
-    if (++chain.count >= chain.limit) push_chain(chain);
-    return;
-  }
+  RemoteChain& chain = chain_for(page);
   push_chain(chain);
   uint32_t limit = chain_limit(page->block_size);
   if (limit < 2) return push_remote(page, block, block, 1);
