@@ -19,6 +19,11 @@ void queue_to_home(Page* page, HeapCounters& counted);
 void hint_emptied(Heap* home, size_t cls);
 // A detached page left the below-threshold state (queued, reclaimed or swept).
 void below_threshold_left();
+// Every block of the page is free: its local list and remote stack hold all it handed out,
+// so no free can reach it any more. The caller owns the page or holds its queue's pop lock.
+HAK_INLINE bool all_blocks_free(const Page* page) {
+  return page->used_now() == xthread_count(page->xthread.load(std::memory_order_acquire));
+}
 
 HAK_INLINE void free_block(Page* page, Block* block) {
   Heap* heap = t_heap;
