@@ -123,65 +123,65 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
  *   GAUGE    a present value; hak_counters_reset does not rebase it
  *   DERIVED  an event summed from the per-size-class counts at read time
  * The adoption gates are listed in the order Route P checks them. */
-#define HAK_COUNTERS(X)                                                                         \
-  X(mallocs, DERIVED, "allocations served")                                                     \
-  X(frees_local, DERIVED, "frees by the owning heap")                                           \
-  X(frees_remote, DERIVED, "frees pushed to another heap's page (cross-thread)")                \
-  X(large_allocs, HEAP, "allocations above the largest size class (128 KiB)")                   \
-  X(large_frees, HEAP, "frees of large allocations")                                            \
-  X(large_alloc_bytes, HEAP, "bytes of large allocations made (usable sizes)")                  \
-  X(large_free_bytes, HEAP, "bytes of large allocations freed (usable sizes)")                  \
-  X(large_reused, PROCESS, "large allocations served from segments already mapped")             \
-  X(large_slots_purged, PROCESS, "free 64 KiB slots of large objects returned to the OS")       \
-  X(pending_enqueued, HEAP, "pages queued to their home heap on the 0->1 edge of remote frees") \
-  X(pending_drained, HEAP, "pages taken from a pending queue")                                  \
-  X(pending_reenqueued, HEAP, "claimed pages queued again: remote frees raced the claim")       \
+#define HAK_COUNTERS(X)                                                                           \
+  X(mallocs, DERIVED, "allocations served")                                                       \
+  X(frees_local, DERIVED, "frees by the owning heap")                                             \
+  X(frees_remote, DERIVED, "frees pushed to another heap's page (cross-thread)")                  \
+  X(large_allocs, HEAP, "allocations above the largest size class (128 KiB)")                     \
+  X(large_frees, HEAP, "frees of large allocations")                                              \
+  X(large_alloc_bytes, HEAP, "bytes of large allocations made (usable sizes)")                    \
+  X(large_free_bytes, HEAP, "bytes of large allocations freed (usable sizes)")                    \
+  X(large_reused, PROCESS, "large allocations served from segments already mapped")               \
+  X(large_slots_purged, PROCESS, "free 64 KiB slots of large objects returned to the OS")         \
+  X(pending_enqueued, HEAP, "pages queued to their home heap on the 0->1 edge of remote frees")   \
+  X(pending_drained, HEAP, "pages taken from a pending queue")                                    \
+  X(pending_reenqueued, HEAP, "claimed pages queued again: remote frees raced the claim")         \
   X(pages_below_threshold, GAUGE, "detached pages holding fewer remote frees than the threshold") \
-  X(threshold_sweeps, PROCESS, "sweeps for pages below notify_threshold")                       \
-  X(pages_swept, PROCESS, "pages below notify_threshold queued to their home by a sweep")       \
-  X(route_a_open_classes, GAUGE, "Route A: bit c set = adoption open for size class c")         \
-  X(route_a_opened, PROCESS, "Route A: classes opened (pending pages aged in idle heaps)")      \
-  X(route_a_closed, PROCESS, "Route A: classes closed (adoption victims took fresh pages)")     \
-  X(route_a_dominoes, PROCESS, "Route A: adopted pages whose victim then took a fresh page")    \
-  X(route_a_missed, PROCESS, "Route A: fresh pages taken while an idle heap's page would do")   \
-  X(drain_attempts, HEAP, "remote-free stacks examined (pending, active, partial)")             \
-  X(drain_successes, HEAP, "remote-free stacks that yielded blocks")                            \
-  X(mustreuse_hits, HEAP, "slow paths served by the own pending queue")                         \
-  X(active_drain_hits, HEAP, "slow paths served by the active page's remote frees")             \
-  X(partial_hits, HEAP, "slow paths served by the partial list")                                \
-  X(orphan_publishes, HEAP, "pages published as orphans at thread exit")                        \
-  X(orphan_claims, HEAP, "orphaned pages claimed by another heap")                              \
-  X(adoption_attempts, HEAP, "Route P/CDA: adoption considered")                                \
-  X(adoption_blocked_pressure, HEAP, "Route P: blocked, too few adoptable pages in the class")  \
-  X(adoption_blocked_idle, HEAP, "Route P: blocked, owner not idle")                            \
-  X(adoption_blocked_partial, HEAP, "Route P: blocked, owner has a partial page of the class")  \
-  X(adoption_blocked_rfr, HEAP, "Route P: blocked, right-of-first-refusal window open")         \
-  X(adoption_blocked_remote_min, HEAP, "Route P: blocked, too few remote frees on the page")    \
-  X(adoption_allowed, HEAP, "Route P/CDA: every gate passed")                                   \
-  X(pages_adopted, HEAP, "pages whose owner changed by adoption")                               \
-  X(adopted_reused, HEAP, "adopted pages that served an allocation")                            \
-  X(new_pages, HEAP, "pages taken fresh from a segment")                                        \
-  X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")         \
-  X(idle_partial_released, HEAP, "idle owners' partial pages taken with every block back")      \
-  X(pages_freed, HEAP, "empty pages returned to their segment")                                 \
-  X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                          \
+  X(threshold_sweeps, PROCESS, "sweeps for pages below notify_threshold")                         \
+  X(pages_swept, PROCESS, "pages below notify_threshold queued to their home by a sweep")         \
+  X(route_a_open_classes, GAUGE, "Route A: bit c set = adoption open for size class c")           \
+  X(route_a_opened, PROCESS, "Route A: classes opened (pending pages aged in idle heaps)")        \
+  X(route_a_closed, PROCESS, "Route A: classes closed (adoption victims took fresh pages)")       \
+  X(route_a_dominoes, PROCESS, "Route A: adopted pages whose victim then took a fresh page")      \
+  X(route_a_missed, PROCESS, "Route A: fresh pages taken while an idle heap's page would do")     \
+  X(drain_attempts, HEAP, "remote-free stacks examined (pending, active, partial)")               \
+  X(drain_successes, HEAP, "remote-free stacks that yielded blocks")                              \
+  X(mustreuse_hits, HEAP, "slow paths served by the own pending queue")                           \
+  X(active_drain_hits, HEAP, "slow paths served by the active page's remote frees")               \
+  X(partial_hits, HEAP, "slow paths served by the partial list")                                  \
+  X(orphan_publishes, HEAP, "pages published as orphans at thread exit")                          \
+  X(orphan_claims, HEAP, "orphaned pages claimed by another heap")                                \
+  X(adoption_attempts, HEAP, "Route P/CDA: adoption considered")                                  \
+  X(adoption_blocked_pressure, HEAP, "Route P: blocked, too few adoptable pages in the class")    \
+  X(adoption_blocked_idle, HEAP, "Route P: blocked, owner not idle")                              \
+  X(adoption_blocked_partial, HEAP, "Route P: blocked, owner has a partial page of the class")    \
+  X(adoption_blocked_rfr, HEAP, "Route P: blocked, right-of-first-refusal window open")           \
+  X(adoption_blocked_remote_min, HEAP, "Route P: blocked, too few remote frees on the page")      \
+  X(adoption_allowed, HEAP, "Route P/CDA: every gate passed")                                     \
+  X(pages_adopted, HEAP, "pages whose owner changed by adoption")                                 \
+  X(adopted_reused, HEAP, "adopted pages that served an allocation")                              \
+  X(new_pages, HEAP, "pages taken fresh from a segment")                                          \
+  X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")           \
+  X(idle_partial_released, HEAP, "idle owners' partial pages taken with every block back")        \
+  X(pages_freed, HEAP, "empty pages returned to their segment")                                   \
+  X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                            \
   X(purge_calls, PROCESS, "madvise calls of page purges (side by side due pages share one)")      \
-  X(purge_delay_raised, PROCESS,                                                                \
-    "purge delay doubled: a purged page was needed again within the delay")                     \
-  X(background_wakeups, PROCESS, "background thread: times it woke (edge, deadline, option)")   \
-  X(background_pages_drained, PROCESS,                                                          \
-    "background thread: emptied queued pages of idle or dead heaps released")                   \
-  X(background_bytes_purged, PROCESS,                                                           \
-    "background thread: bytes of free pages and spans decommitted")                             \
-  X(segments_mapped, PROCESS, "segments mapped")                                                \
-  X(segments_unmapped, PROCESS, "segments unmapped")                                            \
-  X(os_failures, PROCESS, "mmap, munmap or madvise calls the OS refused")                       \
-  X(heaps_created, PROCESS, "thread heaps created")                                             \
-  X(heaps_reused, PROCESS, "thread heaps handed to a new thread from the pool")                 \
-  X(heaps_reclaimed_after_fork, PROCESS, "fork child: heaps of threads not in it given up")    \
-  X(bytes_in_use, GAUGE, "bytes of live allocations (block sizes)")                             \
-  X(bytes_in_use_peak, GAUGE, "highest bytes_in_use sampled (when memory is mapped or read)")   \
-  X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")   \
+  X(purge_delay_raised, PROCESS,                                                                  \
+    "purge delay doubled: a purged page was needed again within the delay")                       \
+  X(background_wakeups, PROCESS, "background thread: times it woke (edge, deadline, option)")     \
+  X(background_pages_drained, PROCESS,                                                            \
+    "background thread: emptied queued pages of idle or dead heaps released")                     \
+  X(background_bytes_purged, PROCESS,                                                             \
+    "background thread: bytes of free pages and spans decommitted")                               \
+  X(segments_mapped, PROCESS, "segments mapped")                                                  \
+  X(segments_unmapped, PROCESS, "segments unmapped")                                              \
+  X(os_failures, PROCESS, "mmap, munmap or madvise calls the OS refused")                         \
+  X(heaps_created, PROCESS, "thread heaps created")                                               \
+  X(heaps_reused, PROCESS, "thread heaps handed to a new thread from the pool")                   \
+  X(heaps_reclaimed_after_fork, PROCESS, "fork child: heaps of threads not in it given up")       \
+  X(bytes_in_use, GAUGE, "bytes of live allocations (block sizes)")                               \
+  X(bytes_in_use_peak, GAUGE, "highest bytes_in_use sampled (when memory is mapped or read)")     \
+  X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")     \
   X(bytes_committed_peak, GAUGE, "highest bytes_committed")
 
 #define HAK_COUNTERS_VERSION 7
