@@ -109,8 +109,9 @@ void add_table(Line& line, const hak_counters& c) {
                 hakmem::option_source_name(i));
     }
   }
-  const uint64_t reuses = c.mustreuse_hits + c.active_drain_hits + c.partial_hits +
-                          c.orphan_claims + c.pages_adopted + c.empty_pages_reused;
+#define HAK_ADD_REUSE(name) +c.name
+  const uint64_t reuses = 0 HAK_PAGE_REUSES(HAK_ADD_REUSE);
+#undef HAK_ADD_REUSE
   line.add("  totals:\n");
   line.addf("    %-20s %12llu  (large %llu)\n", "allocations",
             static_cast<unsigned long long>(c.mallocs),

@@ -146,8 +146,9 @@ void hak_counters_reset(void) {
 
 double hak_page_reuse_rate(const hak_counters* c) {
   if (c == nullptr) return 0.0;
-  double reuses = static_cast<double>(c->mustreuse_hits + c->active_drain_hits + c->partial_hits +
-                                      c->orphan_claims + c->pages_adopted + c->empty_pages_reused);
+#define HAK_ADD_REUSE(name) +c->name
+  double reuses = static_cast<double>(0 HAK_PAGE_REUSES(HAK_ADD_REUSE));
+#undef HAK_ADD_REUSE
   double total = reuses + static_cast<double>(c->new_pages);
   return total > 0 ? reuses / total : 1.0;
 }

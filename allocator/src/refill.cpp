@@ -260,7 +260,9 @@ Page* Heap::idle_partial_reuse(size_t cls) {
     if (owner_idle(owner, now, idle_threshold_ns())) list = take_idle_emptied(owner, &budget, list);
   }
   Page* reuse = keep_one(list, !class_uses_small_pages(cls), nullptr);
-  if (reuse != nullptr) format(reuse, cls);
+  if (reuse == nullptr) return nullptr;
+  format(reuse, cls);
+  counters.add(kCtr_idle_partial_reused);
   return reuse;
 }
 

@@ -60,8 +60,9 @@ std::string local_time(int64_t unix_ms) {
 }
 
 // Reuses as hak_page_reuse_rate counts them (hakmem.h).
-constexpr const char* kReuses[] = {"mustreuse_hits", "active_drain_hits", "partial_hits",
-                                   "orphan_claims",  "pages_adopted",     "empty_pages_reused"};
+#define HAK_REUSE_NAME(name) #name,
+constexpr const char* kReuses[] = {HAK_PAGE_REUSES(HAK_REUSE_NAME)};
+#undef HAK_REUSE_NAME
 
 void print_summary(std::ostream& out, const std::map<std::string, double>& ev,
                    const std::map<std::string, uint64_t>& now, v1::Route route, double seconds) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <thread>
 
+#include "hakmem/hakmem.h"  // HAK_PAGE_REUSES only
 #include "render.h"
 
 namespace hakmem::admin_cli {
@@ -83,9 +84,9 @@ v1::CounterSnapshot sum_counters(const std::vector<v1::CounterSnapshot>& snapsho
     auto it = index.find(name);
     return it == index.end() ? 0.0 : static_cast<double>(total.counters(it->second).value());
   };
-  const double reuses = value("mustreuse_hits") + value("active_drain_hits") +
-                        value("partial_hits") + value("orphan_claims") + value("pages_adopted") +
-                        value("empty_pages_reused");
+#define HAK_ADD_REUSE(name) +value(#name)
+  const double reuses = 0 HAK_PAGE_REUSES(HAK_ADD_REUSE);
+#undef HAK_ADD_REUSE
   const double all = reuses + value("new_pages");
   total.set_page_reuse_rate(all > 0 ? reuses / all : 1.0);
   return total;

@@ -242,11 +242,14 @@ Outcome run_idle_partial(hak_route route, size_t size) {
 TEST(RouteP, IdleOwnersEmptiedPartialPagesAreTaken) {
   Outcome o = run_idle_partial(HAK_ROUTE_P, 1000);
   EXPECT_GE(o.delta(&hak_counters::idle_partial_released), 1u);
+  // A small page, as the taker's 8 KiB blocks need: it serves them instead of a new page.
+  EXPECT_GE(o.delta(&hak_counters::idle_partial_reused), 1u);
 }
 
 TEST(RouteP, RouteSLeavesIdleOwnersPartialPagesAlone) {
   Outcome o = run_idle_partial(HAK_ROUTE_S, 900);
   EXPECT_EQ(o.delta(&hak_counters::idle_partial_released), 0u);
+  EXPECT_EQ(o.delta(&hak_counters::idle_partial_reused), 0u);
 }
 
 // The same taking while the owner is busy (an idle threshold of 0 counts every owner as

@@ -163,6 +163,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(new_pages, HEAP, "pages taken fresh from a segment")                                          \
   X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")           \
   X(idle_partial_released, HEAP, "idle owners' partial pages taken with every block back")        \
+  X(idle_partial_reused, HEAP, "of those, pages reformatted instead of a new page")               \
   X(pages_freed, HEAP, "empty pages returned to their segment")                                   \
   X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                            \
   X(purge_calls, PROCESS, "madvise calls of page purges (side by side due pages share one)")      \
@@ -184,7 +185,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")     \
   X(bytes_committed_peak, GAUGE, "highest bytes_committed")
 
-#define HAK_COUNTERS_VERSION 7
+#define HAK_COUNTERS_VERSION 8
 
 typedef struct hak_counters {
   uint32_t version; /* HAK_COUNTERS_VERSION */
@@ -198,8 +199,18 @@ typedef struct hak_counters {
 void hak_counters_get(hak_counters* out);
 /* Resets the counters that count events (byte gauges are not reset; peaks restart from now). */
 void hak_counters_reset(void);
-/* reuses / (reuses + new pages), where reuses = must-reuse + active-drain + partial hits +
- * orphan claims + adoptions + emptied pages reused; 1.0 when nothing happened yet. */
+/* The slow-path steps that serve an allocation from a page that is not fresh: X(name) each.
+ * Every reuse rate (hak_page_reuse_rate, the admin CLI's, the stats at exit) sums these. */
+#define HAK_PAGE_REUSES(X) \
+  X(mustreuse_hits)        \
+  X(active_drain_hits)     \
+  X(partial_hits)          \
+  X(orphan_claims)         \
+  X(pages_adopted)         \
+  X(empty_pages_reused)    \
+  X(idle_partial_reused)
+/* reuses / (reuses + new pages), the reuses being the HAK_PAGE_REUSES counters; 1.0 when
+ * nothing happened yet. */
 double hak_page_reuse_rate(const hak_counters* c);
 /* One JSON object with every counter and "page_reuse_rate". Returns the length it needs
  * (excluding the NUL), like snprintf; writes at most len bytes including the NUL. */
