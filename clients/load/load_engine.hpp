@@ -1,6 +1,6 @@
 // The load engine: RESP connections over Asio, spread over I/O threads, issuing a workload in
 // closed loop (as fast as the pipeline allows) or open loop (on an OpenLoopSchedule).
-// Asio stays inside load_engine.cpp; this header is cheap to include.
+// Asio stays inside load_engine.cpp and connection.hpp/.cpp; this header is cheap to include.
 #pragma once
 
 #include <chrono>
