@@ -1,6 +1,7 @@
 // RocksDB store: WAL on, fsync policy always / everysec / no, optional block cache allocator.
-// Internal to server/: store_rocksdb.cpp (opening, strings, keyspace) and
-// store_rocksdb_collections.cpp (lists, hashes, sets, sorted sets).
+// Internal to server/: store_rocksdb.cpp (opening, strings, keyspace),
+// store_rocksdb_collections.cpp (the sub-key layout below, RENAME) and one file per collection
+// type: store_rocksdb_lists.cpp, _hashes.cpp, _sets.cpp, _zsets.cpp.
 //
 // Collections are laid out as Kvrocks does: the key itself (default column family) holds the
 // metadata, the value header of value_codec.h followed by version, size, head and tail (8 bytes
