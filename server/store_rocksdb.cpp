@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "arena.h"
+#include "store_rocksdb_bytes.h"
 
 namespace hakmem::server {
 namespace {
@@ -44,9 +45,7 @@ void rocksdb_check(const rocksdb::Status& status, const char* what) {
 
 namespace {
 constexpr auto check = rocksdb_check;
-rocksdb::Slice slice(std::string_view s) {
-  return {s.data(), s.size()};
-}
+using rocksdb_bytes::slice;
 }  // namespace
 
 RocksDbStore::RocksDbStore(const StoreOptions& options) : options_(options) {

@@ -1,4 +1,4 @@
-// Byte helpers for the RocksDB collection files: rocksdb::Slice of a string_view, and the
+// Byte helpers for the RocksDB store's files: rocksdb::Slice of a string_view, and the
 // 8-byte big-endian integers of the sub-key layout (store_rocksdb.h), which sort as numbers.
 #pragma once
 

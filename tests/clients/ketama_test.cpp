@@ -59,8 +59,12 @@ TEST(Ketama, RemovingAServerMovesOnlyItsKeys) {
     const std::string key = hakmem::workloads::format_key(k);
     const size_t before = three.server_of(key);
     ++share[before];
-    if (before == 0) EXPECT_EQ(two.server_of(key), 0u);
-    if (before == 2) EXPECT_EQ(two.server_of(key), 1u);
+    if (before == 0) {
+      EXPECT_EQ(two.server_of(key), 0u);
+    }
+    if (before == 2) {
+      EXPECT_EQ(two.server_of(key), 1u);
+    }
   }
   for (size_t s = 0; s < 3; ++s) EXPECT_GT(share[s], 600) << "server " << s;
 }
