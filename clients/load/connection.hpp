@@ -3,8 +3,10 @@
 // owns the connections and the state they share. Includes Asio, unlike load_engine.hpp.
 #pragma once
 
-#include <asio.hpp>
-
+// A standard header before Asio: Asio's config reads libstdc++'s macros to choose aligned_alloc.
+// Without one first, this file's Asio would allocate handlers with operator new where every other
+// file's frees them with free() (one inline function, two definitions: ASan's
+// alloc-dealloc-mismatch).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -13,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <asio.hpp>
 
 #include "load_engine.hpp"
 #include "open_loop.hpp"
