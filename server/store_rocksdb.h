@@ -94,6 +94,9 @@ class RocksDbStore final : public Store {
   void delete_elements(rocksdb::WriteBatch& batch, std::string_view key, uint64_t version);
   void write(rocksdb::WriteBatch& batch);
   bool get_sub(const std::string& subkey, std::string* value);
+  // HDEL and SREM: deletes the named elements of the key's `type` collection that exist (each
+  // counted once); returns how many.
+  size_t remove_named(std::string_view key, KeyType type, std::span<const std::string_view> names);
   // Visits the elements under prefix in order; visit returns false to stop.
   void for_each_sub(
       const std::string& prefix,

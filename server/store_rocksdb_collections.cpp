@@ -1,7 +1,9 @@
 // The sub-key layout every RocksDB collection shares (store_rocksdb.h): prefixes, metadata,
-// one WriteBatch per command, element reads and scans; and RENAME, which moves a
-// collection's elements to the new key's prefix. The types: store_rocksdb_{lists,hashes,
-// sets,zsets}.cpp.
+// one WriteBatch per command, element reads, scans and removal by name (HDEL, SREM); and RENAME,
+// which moves a collection's elements to the new key's prefix. The types:
+// store_rocksdb_{lists,hashes,sets,zsets}.cpp.
+
+#include <set>
 
 #include "store_rocksdb.h"
 #include "store_rocksdb_bytes.h"
@@ -88,6 +90,26 @@ bool RocksDbStore::get_sub(const std::string& subkey, std::string* value) {
   if (s.IsNotFound()) return false;
   rocksdb_check(s, "get");
   return true;
+}
+
+size_t RocksDbStore::remove_named(std::string_view key, KeyType type,
+                                  std::span<const std::string_view> names) {
+  bool exists;
+  CollectionMeta meta = read_meta(key, type, &exists);
+  if (!exists) return 0;
+  const std::string p = prefix(key, meta.version);
+  rocksdb::WriteBatch batch;
+  std::set<std::string_view> removed;
+  std::string ignored;
+  for (std::string_view name : names) {
+    std::string subkey = p + std::string(name);
+    if (removed.contains(name) || !get_sub(subkey, &ignored)) continue;
+    removed.insert(name);
+    rocksdb_check(batch.Delete(sub_, subkey), "batch");
+  }
+  meta.size -= removed.size();
+  finish(batch, key, meta);
+  return removed.size();
 }
 
 void RocksDbStore::for_each_sub(

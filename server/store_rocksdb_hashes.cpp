@@ -35,22 +35,7 @@ std::optional<std::string> RocksDbStore::hash_get(std::string_view key, std::str
 }
 
 size_t RocksDbStore::hash_del(std::string_view key, std::span<const std::string_view> fields) {
-  bool exists;
-  CollectionMeta meta = read_meta(key, KeyType::kHash, &exists);
-  if (!exists) return 0;
-  const std::string p = prefix(key, meta.version);
-  rocksdb::WriteBatch batch;
-  std::set<std::string_view> removed;
-  std::string ignored;
-  for (std::string_view field : fields) {
-    std::string subkey = p + std::string(field);
-    if (removed.contains(field) || !get_sub(subkey, &ignored)) continue;
-    removed.insert(field);
-    rocksdb_check(batch.Delete(sub_, subkey), "batch");
-  }
-  meta.size -= removed.size();
-  finish(batch, key, meta);
-  return removed.size();
+  return remove_named(key, KeyType::kHash, fields);
 }
 
 void RocksDbStore::hash_visit(std::string_view key, const VisitPair& visit) {

@@ -23,22 +23,7 @@ size_t RocksDbStore::set_add(std::string_view key, std::span<const std::string_v
 }
 
 size_t RocksDbStore::set_rem(std::string_view key, std::span<const std::string_view> members) {
-  bool exists;
-  CollectionMeta meta = read_meta(key, KeyType::kSet, &exists);
-  if (!exists) return 0;
-  const std::string p = prefix(key, meta.version);
-  rocksdb::WriteBatch batch;
-  std::set<std::string_view> removed;
-  std::string ignored;
-  for (std::string_view m : members) {
-    std::string subkey = p + std::string(m);
-    if (removed.contains(m) || !get_sub(subkey, &ignored)) continue;
-    removed.insert(m);
-    rocksdb_check(batch.Delete(sub_, subkey), "batch");
-  }
-  meta.size -= removed.size();
-  finish(batch, key, meta);
-  return removed.size();
+  return remove_named(key, KeyType::kSet, members);
 }
 
 bool RocksDbStore::set_has(std::string_view key, std::string_view member) {
