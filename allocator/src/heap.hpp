@@ -238,8 +238,9 @@ extern constinit thread_local Heap* t_heap __attribute__((tls_model("initial-exe
 // Set when the thread's exit handler gave its heap back (see heap_for_free).
 extern constinit thread_local bool t_heap_released __attribute__((tls_model("initial-exec")));
 Heap* heap_acquire();  // creates or reuses a heap for the calling thread
-// The heap a free is counted in: never creates one for a thread whose heap was given back.
-Heap* heap_for_free();
+// The heap a free is counted in: the thread's own in one load; never creates one for a thread
+// whose heap was given back (heap_for_free_slow).
+Heap* heap_for_free_slow();
 // Counts frees by threads that have no heap (the OS refused one, or the thread is exiting).
 extern Heap g_fallback_heap;
 Heap* heap_at(uint32_t index);
@@ -249,6 +250,10 @@ uint32_t indexed_heap_words();  // mask words in use (ceil(indexed heaps / 64))
 HAK_INLINE Heap* this_heap() {
   Heap* h = t_heap;
   return HAK_LIKELY(h != nullptr) ? h : heap_acquire();
+}
+HAK_INLINE Heap* heap_for_free() {
+  Heap* h = t_heap;
+  return HAK_LIKELY(h != nullptr) ? h : heap_for_free_slow();
 }
 
 }  // namespace hakmem

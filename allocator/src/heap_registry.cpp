@@ -147,14 +147,12 @@ Heap* heap_acquire() {
   return heap;
 }
 
-Heap* heap_for_free() {
-  Heap* heap = t_heap;
-  if (HAK_LIKELY(heap != nullptr)) return heap;
+Heap* heap_for_free_slow() {
   // A free after this thread's exit handler returned its heap (glibc frees per-thread state,
   // e.g. the dlerror buffer, after the TSD destructors): a heap taken now would never be
   // given back, one leaked heap per exiting thread. The free needs no heap of its own.
   if (t_heap_released) return &g_fallback_heap;
-  heap = heap_acquire();
+  Heap* heap = heap_acquire();
   return HAK_LIKELY(heap != nullptr) ? heap : &g_fallback_heap;
 }
 

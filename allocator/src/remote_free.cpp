@@ -94,7 +94,7 @@ void Heap::push_remote(Page* page, Block* head, Block* tail, uint32_t count) {
 void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {
   if (xthread_state(word) == kLargeObject) {
     Segment* segment = segment_of(block);
-    Heap* counted = heap != nullptr ? heap : heap_for_free();
+    Heap* counted = heap_for_free();
     counted->counters.add(kCtr_large_frees);
     counted->counters.add(kCtr_large_free_bytes, large_usable_size(segment, block));
     large_free(segment, block);
@@ -107,7 +107,7 @@ void free_not_owned(Page* page, Block* block, uintptr_t word, Heap* heap) {
     heap->free_local(page, block);
     return;
   }
-  (heap != nullptr ? heap : heap_for_free())->free_remote(page, block);
+  heap_for_free()->free_remote(page, block);
 }
 
 void Heap::forget_remote_chains() {
