@@ -175,7 +175,7 @@ struct Heap {
   Page* partial_reuse(size_t cls);       // partial_hits
   Page* orphan_claim(size_t cls);        // orphan_claims
   Page* empty_page_reuse(size_t cls);    // empty_pages_reused
-  Page* idle_partial_reuse(size_t cls);  // idle_partial_released
+  Page* idle_partial_reuse(size_t cls);  // idle_partial_reused (and _released)
   Page* threshold_sweep(size_t cls);     // pages_swept, then mustreuse_hits
   Page* new_page(size_t cls);            // new_pages
   Page* adopt_from(Heap* victim, size_t cls, uint64_t now, bool gated, HeapCounterId* verdict);
