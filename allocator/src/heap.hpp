@@ -75,6 +75,7 @@ struct Heap {
   uint32_t sweep_countdown = 1;   // new pages until the next below-threshold sweep
   uint32_t idle_countdown = 1;    // new pages until idle owners' partial pages are looked at
   uint32_t victim_cursor = 0;     // spreads adoptions over victims
+  uint32_t trim_cursor = 0;       // the class whose queue the next trim looks at first
   std::atomic<bool> dead{false};  // thread exited; pages are orphans until reuse
   Heap* pool_next = nullptr;
   Heap* all_next = nullptr;
@@ -204,6 +205,12 @@ struct Heap {
   void release_or_publish(Page* list);
   void push_remote(Page* page, Block* head, Block* tail, uint32_t count);
   void push_chain(RemoteChain& chain);  // pushes a held chain, if any, and empties the slot
+
+  // page_trim.cpp: free OS pages inside own queued pages that keep live blocks.
+  void trim_queued(size_t cls);  // pages_trimmed, trimmed_bytes
+  uint32_t trim_page(Page* page);
+  void requeue(Page* page);
+  void restore_released(Page* page, bool carve);  // trimmed_bytes_reused when carving
 };
 
 // Idle = no slow-path allocation for idle_ns, as seen by whoever asks (adopters, the

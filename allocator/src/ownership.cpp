@@ -39,7 +39,9 @@ void hint_emptied(Heap* home, size_t cls) {
 // A remote free that brings the last block back later sees QUEUED and says so itself.
 void queue_to_home(Page* page, HeapCounters& counted) {
   size_t cls = page->size_class;
-  page->rfr_deadline_ns.store(os::now_ns() + rfr_window_ns(), std::memory_order_relaxed);
+  uint64_t now = os::now_ns();
+  page->queued_ns.store(now, std::memory_order_relaxed);
+  page->rfr_deadline_ns.store(now + rfr_window_ns(), std::memory_order_relaxed);
   Heap* home = page->heap.load(std::memory_order_relaxed);
   bool emptied = all_blocks_free(page);
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
@@ -127,6 +129,7 @@ uint32_t Heap::collect(Page* page, uintptr_t word) {
     page->free = nullptr;
     page->capacity = 0;
     page->used.store(0, std::memory_order_relaxed);
+    restore_released(page, /*carve=*/false);
     return n;
   }
   if (page->free != nullptr) {
@@ -263,6 +266,7 @@ bool Heap::requeue_if_raced(Page* page) {
 void Heap::release_page(Page* page) {
   counters.add(kCtr_pages_freed);
   bump(counters.pages_released[page->size_class]);
+  restore_released(page, /*carve=*/false);
   page->reserved = 0;  // no longer formatted for a class
   page_free(page);
 }
@@ -318,6 +322,8 @@ void Heap::format(Page* page, size_t cls) {
   if (page->reserved != 0) {
     bump(counters.pages_released[page->size_class]);
   }
+  restore_released(page, /*carve=*/false);
+  page->trim_live = 0;
   bump(counters.pages_formatted[cls]);
   Segment* seg = segment_of(page);
   uint32_t block = static_cast<uint32_t>(class_size(cls));

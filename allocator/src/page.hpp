@@ -65,8 +65,19 @@ struct alignas(64) Page {
   bool in_partial = false;   // owner-only
   bool adopted = false;      // owner-only: taken by adoption and not yet used
   uint8_t* start = nullptr;  // first block
+  // Owner-only: OS pages (bit i: start + i * 4 KiB) given back while the page kept live blocks
+  // (page_trim.cpp). Every block touching one is free and on no list until they are restored.
+  uint64_t released[2] = {0, 0};
+  uint16_t trim_live = 0;   // owner-only: live blocks after the last trim (0: never trimmed)
+  uint32_t trimmed_ms = 0;  // owner-only: when (os::now_ns() / 1e6, wrapping) it was trimmed
+  // When it was last queued to its home (stamped with the 0->1 edge): a trim waits until
+  // the page has stayed queued for the purge delay.
+  std::atomic<uint64_t> queued_ns{0};
 
-  HAK_INLINE bool has_free() const { return free != nullptr || capacity < reserved; }
+  HAK_INLINE bool has_released() const { return (released[0] | released[1]) != 0; }
+  HAK_INLINE bool has_free() const {
+    return free != nullptr || capacity < reserved || has_released();
+  }
   HAK_INLINE uint32_t used_now() const { return used.load(std::memory_order_relaxed); }
   // Owner-only, so no read-modify-write is needed: the same code as a plain counter. The
   // store releases (free on x86) because a heap taking an idle owner's emptied partial page

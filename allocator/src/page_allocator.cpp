@@ -46,7 +46,9 @@ uint64_t adaptive_delay_ns(uint64_t base, uint32_t shift) {
   return d < kMaxAdaptiveDelayNs ? d : kMaxAdaptiveDelayNs;
 }
 
-// A purged page is taken again `since` ns after its purge.
+}  // namespace
+
+// A purged page (or a trimmed one's OS pages) is taken again `since` ns after its purge.
 void purge_regret(uint64_t now, uint64_t since) {
   uint64_t base = purge_delay_ns();
   uint32_t shift = g_delay.shift.load(std::memory_order_relaxed);
@@ -58,6 +60,9 @@ void purge_regret(uint64_t now, uint64_t since) {
   g_delay.shift.store(shift + 1, std::memory_order_relaxed);
   add_event(g_counters.purge_delay_raised);
 }
+
+namespace {
+
 // Empty segments kept mapped, per kind: a wave of large frees does not use up the room of
 // the page segments, nor the other way round.
 std::atomic<uint64_t> g_retained_segments[4];

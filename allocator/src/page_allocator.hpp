@@ -26,6 +26,9 @@ enum class Purge { kSlowPath, kBackground, kExpired, kAll };
 uint64_t page_purge(uint64_t now_ns, Purge how);
 // purge_delay_ms, raised while purged pages are soon faulted in again (page_allocator.cpp).
 uint64_t purge_delay_in_use_ns(uint64_t now_ns);
+// Memory given back `since_ns` ago is needed again: if that is within the delay in use, the
+// delay is raised (at most once per delay).
+void purge_regret(uint64_t now_ns, uint64_t since_ns);
 // When the oldest committed free page's delay in use runs out (0: none is waiting).
 uint64_t page_purge_due_ns();
 

@@ -77,6 +77,10 @@ Page* Heap::refill(size_t cls) {
     carve_blocks(active);
     return active;
   }
+  if (HAK_UNLIKELY(active->has_released())) {  // OS pages given back by a trim, as above
+    restore_released(active, /*carve=*/true);
+    return active;
+  }
   SpinLockGuard guard(change_lock);
   slow_epoch.store(slow_epoch.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   flush_remote();  // what this thread holds of others' pages may be what they wait for
@@ -94,7 +98,13 @@ Page* Heap::refill(size_t cls) {
     page->adopted = false;
     counters.add(kCtr_adopted_reused);
   }
-  if (page->free == nullptr) carve_blocks(page);
+  if (page->free == nullptr) {
+    if (page->capacity < page->reserved) {
+      carve_blocks(page);
+    } else {
+      restore_released(page, /*carve=*/true);
+    }
+  }
   return page;
 }
 
@@ -279,6 +289,7 @@ Page* Heap::threshold_sweep(size_t cls) {
 
 // The last resort: a page from the page allocator.
 Page* Heap::new_page(size_t cls) {
+  trim_queued(cls);  // memory is about to grow: first give back what own pages do not use
   uint64_t segments = g_counters.segments_mapped.load(std::memory_order_relaxed);
   Page* page = page_alloc(!class_uses_small_pages(cls));
   if (page == nullptr) return nullptr;

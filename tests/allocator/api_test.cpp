@@ -189,7 +189,7 @@ TEST(Api, PmrResourceServesContainers) {
 }
 
 TEST(Options, EnumeratesGetsAndSets) {
-  ASSERT_EQ(hak_option_count(), 12u);
+  ASSERT_EQ(hak_option_count(), 13u);
   for (size_t i = 0; i < hak_option_count(); ++i) {
     const char* name = hak_option_name(i);
     ASSERT_NE(name, nullptr);

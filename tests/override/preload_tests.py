@@ -321,7 +321,7 @@ def scenario_verbose(r):
             re.finditer(r"^hakmem:   (\w+) +(\S+) +(.+)$", err, re.M)}
     expect(rows.get("purge_delay_ms") == ("25", "environment (HAKMEM_PURGE_DELAY_MS)"), rows)
     expect(rows.get("route") == ("P", "default"), rows)
-    expect(len(rows) == 12, rows)  # every option of HAK_OPTIONS
+    expect(len(rows) == 13, rows)  # every option of HAK_OPTIONS
     _, quiet = run_plain(r, ["ls", r.tmp], {"HAKMEM_PURGE_DELAY_MS": "25"})
     expect(quiet == "", quiet)  # nothing without HAKMEM_VERBOSE
 

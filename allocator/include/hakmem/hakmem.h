@@ -164,6 +164,10 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(empty_pages_reused, HEAP, "emptied queued pages reformatted instead of a new page")           \
   X(idle_partial_released, HEAP, "idle owners' partial pages taken with every block back")        \
   X(idle_partial_reused, HEAP, "of those, pages reformatted instead of a new page")               \
+  X(pages_trimmed, HEAP,                                                                          \
+    "trims of queued pages keeping live blocks: their free OS pages returned")                    \
+  X(trimmed_bytes, HEAP, "bytes returned to the OS from inside pages that keep live blocks")      \
+  X(trimmed_bytes_reused, HEAP, "of those, bytes carved again for allocations")                   \
   X(pages_freed, HEAP, "empty pages returned to their segment")                                   \
   X(pages_purged, PROCESS, "empty pages returned to the OS (madvise)")                            \
   X(purge_calls, PROCESS, "madvise calls of page purges (side by side due pages share one)")      \
@@ -185,7 +189,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")     \
   X(bytes_committed_peak, GAUGE, "highest bytes_committed")
 
-#define HAK_COUNTERS_VERSION 8
+#define HAK_COUNTERS_VERSION 9
 
 typedef struct hak_counters {
   uint32_t version; /* HAK_COUNTERS_VERSION */

@@ -1,0 +1,115 @@
+// Trimming (page_trim.cpp): before a new page, the OS pages of the owner's queued pages that
+// only free blocks touch go back to the OS while the pages keep their live blocks; the live
+// blocks are untouched, and the given-back blocks are allocated again once needed. Pages
+// queued for less than the purge delay are left alone.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "test_util.hpp"
+
+using namespace hakmem::test;
+
+namespace {
+
+constexpr size_t kSize = 1024;  // 4 blocks per OS page, none straddling one
+constexpr size_t kPages = 8;
+constexpr size_t kPerPage = 65536 / kSize;
+
+uint64_t delta(const hak_counters& a, const hak_counters& b, uint64_t hak_counters::*f) {
+  return b.*f - a.*f;
+}
+
+// Allocates kPages + 1 pages of kSize (the first kPages are detached once full), then another
+// thread frees every block on three OS pages of each four, which queues those pages here.
+std::vector<void*> fill_and_thin(std::vector<void*>* live) {
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < (kPages + 1) * kPerPage; ++i) {
+    void* p = hak_malloc(kSize);
+    fill(p, kSize, 7);
+    blocks.push_back(p);
+  }
+  std::vector<void*> freed;
+  for (void* p : blocks) {
+    bool thinned = (reinterpret_cast<uintptr_t>(p) >> 12) % 4 != 0;
+    (thinned ? freed : *live).push_back(p);
+  }
+  std::thread([&] {
+    for (void* p : freed) hak_free(p);
+  }).join();
+  return freed;
+}
+
+// Takes `pages` new pages of the (so far unused) class of `size`; returns the blocks.
+std::vector<void*> take_new_pages(size_t size, size_t pages) {
+  std::vector<void*> v;
+  for (size_t i = 0; i < pages * (65536 / size); ++i) v.push_back(hak_malloc(size));
+  return v;
+}
+
+}  // namespace
+
+TEST(Trim, FreeOsPagesOfQueuedPagesGoBackAndComeBackWhenNeeded) {
+  // Trims wait until a page has stayed queued for the purge delay; 0 lets this test go on.
+  ScopedOption at_once("purge_delay_ms", 0);
+  std::thread owner([] {
+    std::vector<void*> live;
+    std::vector<void*> thinned = fill_and_thin(&live);
+    ASSERT_EQ(live.size() * 4, (kPages + 1) * kPerPage);
+
+    // Off: new pages of another class leave the queued pages as they are.
+    {
+      ScopedOption off("trim_pages", 0);
+      hak_counters before = counters();
+      std::vector<void*> other = take_new_pages(64, 4);
+      hak_counters after = counters();
+      EXPECT_GT(delta(before, after, &hak_counters::new_pages), 0u);
+      EXPECT_EQ(delta(before, after, &hak_counters::pages_trimmed), 0u);
+      for (void* p : other) hak_free(p);
+    }
+
+    // Queued for less than the purge delay: left alone (they may be needed again soon).
+    {
+      ScopedOption later("purge_delay_ms", 60000);
+      hak_counters before = counters();
+      std::vector<void*> other = take_new_pages(80, 4);
+      hak_counters after = counters();
+      EXPECT_GT(delta(before, after, &hak_counters::new_pages), 0u);
+      EXPECT_EQ(delta(before, after, &hak_counters::pages_trimmed), 0u);
+      for (void* p : other) hak_free(p);
+    }
+
+    // On (the default): the next new pages trim every thinned queued page, 12 OS pages each.
+    hak_counters before = counters();
+    std::vector<void*> other = take_new_pages(96, 4);
+    hak_counters trimmed = counters();
+    EXPECT_EQ(delta(before, trimmed, &hak_counters::pages_trimmed), kPages);
+    EXPECT_EQ(delta(before, trimmed, &hak_counters::trimmed_bytes), kPages * 12 * 4096);
+    EXPECT_EQ(delta(before, trimmed, &hak_counters::trimmed_bytes_reused), 0u);
+    for (void* p : live) EXPECT_TRUE(verify(p, kSize, 7)) << p;
+
+    // The given-back blocks serve the class again: distinct from the live ones, and all of
+    // them come back once as many blocks as were freed are allocated.
+    std::set<void*> in_use(live.begin(), live.end());
+    std::vector<void*> again;
+    for (size_t i = 0; i < thinned.size(); ++i) {
+      void* p = hak_malloc(kSize);
+      ASSERT_TRUE(in_use.insert(p).second) << "handed out twice: " << p;
+      fill(p, kSize, 9);
+      again.push_back(p);
+    }
+    hak_counters reused = counters();
+    EXPECT_EQ(delta(trimmed, reused, &hak_counters::trimmed_bytes_reused), kPages * 12 * 4096);
+    EXPECT_EQ(delta(trimmed, reused, &hak_counters::new_pages), 0u);
+    for (void* p : again) EXPECT_TRUE(verify(p, kSize, 9)) << p;
+    for (void* p : live) EXPECT_TRUE(verify(p, kSize, 7)) << p;
+
+    for (void* p : again) hak_free(p);
+    for (void* p : live) hak_free(p);
+    for (void* p : other) hak_free(p);
+  });
+  owner.join();
+}
