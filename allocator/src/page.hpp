@@ -59,11 +59,14 @@ struct alignas(64) Page {
   // (plain load + store, see add_used); atomic because a remote free into a queued page reads
   // it to see that it brought the last block back.
   std::atomic<uint32_t> used{0};
-  uint32_t capacity = 0;     // owner-only: blocks carved so far (bump extension)
-  uint32_t reserved = 0;     // blocks the page can hold
-  uint8_t alloc_class = 0;   // size_class again, for malloc's counter without the first line
-  bool in_partial = false;   // owner-only
-  bool adopted = false;      // owner-only: taken by adoption and not yet used
+  uint32_t capacity = 0;    // owner-only: blocks carved so far (bump extension)
+  uint32_t reserved = 0;    // blocks the page can hold
+  uint8_t alloc_class = 0;  // size_class again, for malloc's counter without the first line
+  bool in_partial = false;  // owner-only
+  bool adopted = false;     // owner-only: taken by adoption and not yet used
+  // OS pages from the page's start counted in bytes_committed: the owner adds those it carves
+  // into (account_carved), the page allocator subtracts them when it purges the page.
+  uint8_t backed_os_pages = 0;
   uint8_t* start = nullptr;  // first block
   // Owner-only: OS pages (bit i: start + i * 4 KiB) given back while the page kept live blocks
   // (page_trim.cpp). Every block touching one is free and on no list until they are restored.
@@ -91,6 +94,7 @@ struct alignas(64) Page {
 };
 
 static_assert(sizeof(Page) <= 128);
+static_assert((size_t{1} << kMediumPageShift) / kOsPageSize <= 255, "backed_os_pages fits");
 
 // The owner extends its page's free list by about one OS page of blocks, so a fresh page is
 // touched (and backed) gradually.

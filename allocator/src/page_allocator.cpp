@@ -101,7 +101,7 @@ void unmap_segment(Segment* seg) {
     HAK_ASSERT(p->use == PageUse::kFree);
     if (p->committed) {
       ks.committed.remove(p);
-      backed += seg->page_size();
+      backed += p->backed_os_pages * kOsPageSize;
     } else {
       ks.decommitted.remove(p);
     }
@@ -172,7 +172,7 @@ Page* page_alloc(bool medium) {
       purge_regret(now, now - page->free_since_ns);
     }
     page->committed = true;
-    committed_add(segment_of(page)->page_size());
+    page->backed_os_pages = 0;  // counted as its owner carves (account_carved)
   }
   Segment* seg = segment_of(page);  // descriptors live in their segment's page 0
   if (seg->pages_in_use++ == 0) segment_unretain(seg);
@@ -245,15 +245,18 @@ uint64_t page_purge(uint64_t now_ns, Purge how) {
       while (last + 1 < seg->pages + seg->page_count && due(last + 1)) ++last;
       size_t pages = static_cast<size_t>(last - first) + 1;
       if (!os::decommit(seg->page_start(first), pages * seg->page_size())) break;  // still backed
+      uint64_t backed = 0;
       for (Page* q = first; q <= last; ++q) {
         ks.committed.remove(q);
         q->committed = false;
+        backed += q->backed_os_pages * kOsPageSize;
+        q->backed_os_pages = 0;
         // Only the allocator's own purges can be regretted, not a collect asked for.
         q->free_since_ns = own ? now_ns : 0;
         ks.decommitted.push_back(q);
       }
-      committed_sub(pages * seg->page_size());
-      purged += pages * seg->page_size();
+      committed_sub(backed);
+      purged += backed;
       add_event(g_counters.pages_purged, pages);
       add_event(g_counters.purge_calls);
       batch += static_cast<unsigned>(pages) - 1;

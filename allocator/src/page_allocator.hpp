@@ -11,8 +11,8 @@
 
 namespace hakmem {
 
-// An empty page of the given kind, committed, not yet formatted; nullptr when the OS is out
-// of memory. The caller becomes its owner.
+// An empty page of the given kind, not yet formatted (its memory counts as committed as it is
+// carved: account_carved); nullptr when the OS is out of memory. The caller becomes its owner.
 Page* page_alloc(bool medium);
 // The owner gives back an empty page (every block returned).
 void page_free(Page* page);
@@ -53,6 +53,17 @@ void segment_unretain(const Segment* seg);
 
 void committed_add(uint64_t bytes);
 void committed_sub(uint64_t bytes);
+
+// The owner carved blocks up to page->capacity: the OS pages they reach beyond those already
+// backed count as committed from now on. A page's memory is backed as it is touched, so an
+// active page carved a quarter of the way counts a quarter of its size, as RSS does.
+inline void account_carved(Page* page) {
+  size_t end =
+      (static_cast<size_t>(page->capacity) * page->block_size + kOsPageSize - 1) / kOsPageSize;
+  if (end <= page->backed_os_pages) return;
+  committed_add((end - page->backed_os_pages) * kOsPageSize);
+  page->backed_os_pages = static_cast<uint8_t>(end);
+}
 
 void page_allocator_fork_prepare();
 void page_allocator_fork_parent();

@@ -75,6 +75,7 @@ Page* Heap::refill(size_t cls) {
   if (active->capacity < active->reserved) {
     if (active->block_size >= kOsPageSize && reuse_before_carving(active)) return active;
     carve_blocks(active);
+    account_carved(active);
     return active;
   }
   if (HAK_UNLIKELY(active->has_released())) {  // OS pages given back by a trim, as above
@@ -101,6 +102,7 @@ Page* Heap::refill(size_t cls) {
   if (page->free == nullptr) {
     if (page->capacity < page->reserved) {
       carve_blocks(page);
+      account_carved(page);
     } else {
       restore_released(page, /*carve=*/true);
     }

@@ -186,7 +186,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(heaps_reclaimed_after_fork, PROCESS, "fork child: heaps of threads not in it given up")       \
   X(bytes_in_use, GAUGE, "bytes of live allocations (block sizes)")                               \
   X(bytes_in_use_peak, GAUGE, "highest bytes_in_use sampled (when memory is mapped or read)")     \
-  X(bytes_committed, GAUGE, "bytes of pages, metadata and large objects currently committed")     \
+  X(bytes_committed, GAUGE, "bytes backed: pages as far as carved, metadata, large objects")      \
   X(bytes_committed_peak, GAUGE, "highest bytes_committed")
 
 #define HAK_COUNTERS_VERSION 9
