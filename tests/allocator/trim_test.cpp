@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <iterator>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
@@ -112,4 +116,82 @@ TEST(Trim, FreeOsPagesOfQueuedPagesGoBackAndComeBackWhenNeeded) {
     for (void* p : other) hak_free(p);
   });
   owner.join();
+}
+
+// Trims race with remote frees: the owner trims and restores pages while another thread keeps
+// freeing their blocks (a trim claims a queued page, so frees land on its stack meanwhile). A
+// block on an OS page given back while it was live would read as zeros: every block is checked
+// before it is freed.
+TEST(Trim, RemoteFreesDuringTrimsLoseAndCorruptNothing) {
+  ScopedOption at_once("purge_delay_ms", 0);
+  constexpr size_t kSizes[] = {384, 640, 1024, 1536, 2048, 3072};
+  constexpr size_t kRounds = 60;
+  constexpr size_t kPerRound = 600;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::vector<void*>> handed;  // batches for the consumer; empty batch: stop
+  size_t processed = 0;                    // batches the consumer is done with (under mu)
+  std::atomic<uint64_t> bad{0};
+  std::thread consumer([&] {
+    std::vector<void*> kept;  // a quarter, freed two batches later
+    std::vector<void*> older;
+    while (true) {
+      std::vector<void*> batch;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return !handed.empty(); });
+        batch = std::move(handed.front());
+        handed.erase(handed.begin());
+      }
+      if (batch.empty()) break;
+      for (void* p : older) {
+        if (!verify(p, 64, 3)) bad.fetch_add(1);
+        hak_free(p);
+      }
+      older = std::move(kept);
+      kept.clear();
+      for (void* p : batch) {
+        if (!verify(p, 64, 3)) bad.fetch_add(1);
+        if ((reinterpret_cast<uintptr_t>(p) >> 12) % 4 == 0) {
+          kept.push_back(p);
+        } else {
+          hak_free(p);
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      ++processed;
+      cv.notify_all();
+    }
+    for (void* p : older) hak_free(p);
+    for (void* p : kept) hak_free(p);
+  });
+  std::thread producer([&] {
+    hak_counters before = counters();
+    for (size_t round = 0; round < kRounds; ++round) {
+      std::vector<void*> batch;
+      size_t size = kSizes[round % std::size(kSizes)];
+      for (size_t i = 0; i < kPerRound; ++i) {
+        void* p = hak_malloc(size);
+        fill(p, 64, 3);
+        batch.push_back(p);
+      }
+      // The batch before this one is done, so its pages are thinned (and queued here) when the
+      // next round takes new pages, while the consumer frees this batch and the blocks it
+      // kept of older ones, on pages being trimmed.
+      std::unique_lock<std::mutex> lock(mu);
+      handed.push_back(std::move(batch));
+      cv.notify_all();
+      cv.wait(lock, [&] { return processed >= round; });
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      handed.emplace_back();
+      cv.notify_all();
+    }
+    hak_counters after = counters();
+    EXPECT_GT(after.pages_trimmed - before.pages_trimmed, 0u);
+  });
+  producer.join();
+  consumer.join();
+  EXPECT_EQ(bad.load(), 0u);
 }
