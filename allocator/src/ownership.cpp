@@ -45,7 +45,7 @@ void queue_to_home(Page* page, HeapCounters& counted) {
   Heap* home = page->heap.load(std::memory_order_relaxed);
   bool emptied = all_blocks_free(page);
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
-  if (home->pending[cls].push(page)) g_masks.set_ready(cls, home->index);
+  push_pending(home, cls, page);
   if (emptied) hint_emptied(home, cls);
   counted.add(kCtr_pending_enqueued);
   background_edge(home);
@@ -364,7 +364,7 @@ void Heap::publish(Page* page) {
   if (!queue) return;
   bool emptied = all_blocks_free(page);  // the last block came back after the caller looked
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
-  if (pending[cls].push(page)) g_masks.set_ready(cls, index);
+  push_pending(this, cls, page);
   if (emptied) hint_emptied(this, cls);
   counters.add(kCtr_orphan_publishes);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "heap.hpp"
+#include "ready_mask.hpp"
 
 namespace hakmem {
 
@@ -19,6 +20,15 @@ void queue_to_home(Page* page, HeapCounters& counted);
 void hint_emptied(Heap* home, size_t cls);
 // A detached page left the below-threshold state (queued, reclaimed or swept).
 void below_threshold_left();
+// Pushes `page` onto home's queue of the class; the first page of an empty queue sets home's
+// ready bit and its queued-classes hint.
+HAK_INLINE void push_pending(Heap* home, size_t cls, Page* page) {
+  if (!home->pending[cls].push(page)) return;
+  g_masks.set_ready(cls, home->index);
+  home->queued_classes.fetch_or(uint64_t{1} << cls, std::memory_order_release);
+}
+static_assert(kClassCount <= 64, "queued_classes has a bit per class");
+
 // Every block of the page is free: its local list and remote stack hold all it handed out,
 // so no free can reach it any more. The caller owns the page or holds its queue's pop lock.
 HAK_INLINE bool all_blocks_free(const Page* page) {

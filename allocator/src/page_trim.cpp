@@ -208,17 +208,27 @@ uint32_t Heap::trim_page(Page* page) {
 // allocator.
 void Heap::trim_queued(size_t cls) {
   uint32_t max_trimmed = static_cast<uint32_t>(option(kOptTrimPages));
-  uint32_t max_looked = 16 * max_trimmed;
-  if (max_trimmed == 0) return;
+  uint64_t hint = queued_classes.load(std::memory_order_relaxed) & ~(uint64_t{1} << cls);
+  if (max_trimmed == 0 || hint == 0) return;
   uint64_t now = os::now_ns();
   uint64_t min_age = purge_delay_in_use_ns(now);
+  uint32_t max_looked = 16 * max_trimmed;
   uint32_t looked = 0, trimmed = 0;
   for (size_t step = 0; step < kClassCount && looked < max_looked && trimmed < max_trimmed;
        ++step) {
     size_t c = trim_cursor;
     trim_cursor = static_cast<uint32_t>((trim_cursor + 1) % kClassCount);
+    uint64_t bit = uint64_t{1} << c;
+    if ((hint & bit) == 0) continue;
     PendingQueue& q = pending[c];
-    if (c == cls || q.head.load(std::memory_order_relaxed) == nullptr) continue;
+    if (q.head.load(std::memory_order_relaxed) == nullptr) {
+      // Cleared, then looked at again: a push in between set it again or is seen here.
+      queued_classes.fetch_and(~bit, std::memory_order_acq_rel);
+      if (q.head.load(std::memory_order_acquire) != nullptr) {
+        queued_classes.fetch_or(bit, std::memory_order_relaxed);
+      }
+      continue;
+    }
     Page* list = nullptr;
     q.pop_lock.lock();
     Page* prev = nullptr;
@@ -266,7 +276,7 @@ void Heap::requeue(Page* page) {
   }
   bool emptied = all_blocks_free(page);
   g_masks.adoptable[cls].fetch_add(1, std::memory_order_relaxed);
-  if (pending[cls].push(page)) g_masks.set_ready(cls, index);
+  push_pending(this, cls, page);
   if (emptied) hint_emptied(this, cls);
 }
 
