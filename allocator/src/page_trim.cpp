@@ -64,16 +64,25 @@ inline size_t block_index(const Page* page, const Block* b) {
   return static_cast<size_t>(reinterpret_cast<const uint8_t*>(b) - page->start) / page->block_size;
 }
 
-// Pushes every carved block that touches `pages` but none of `still_released` onto the free
-// list (each once).
-void push_blocks_touching(Page* page, const OsPageSet& pages, const OsPageSet& still_released) {
+// Every carved block that touches `pages` but none of `still_released` (each once), as a
+// chain ending in the page's free list; the caller publishes it (publish_chain).
+Block* chain_blocks_touching(Page* page, const OsPageSet& pages, const OsPageSet& still_released) {
+  Block* head = page->free;
   for (size_t i = 0; i < page->capacity; ++i) {
     size_t a = first_os_page(page, i), b = last_os_page(page, i);
     if (!pages.any_in(a, b) || still_released.any_in(a, b)) continue;
     Block* block = reinterpret_cast<Block*>(page->start + i * page->block_size);
-    block->next = page->free;
-    page->free = block;
+    block->next = head;
+    head = block;
   }
+  return head;
+}
+
+// The free list becomes `head` in one release store, after the chain and the released bits
+// were written: a fork child that sees the page before it only loses the blocks, it never
+// hands one out twice (the restore in the refill runs without the change lock, as carving does).
+void publish_chain(Page* page, Block* head) {
+  std::atomic_ref<Block*>(page->free).store(head, std::memory_order_release);
 }
 
 // How many OS pages a trim would likely give back: the carved ones, each with the chance
@@ -114,13 +123,14 @@ bool worth_trimming(const Page* page, uint64_t now, uint64_t min_age) {
 void Heap::restore_released(Page* page, bool carve) {
   OsPageSet released = released_of(page);
   if (!released.any()) return;
+  Block* head = carve ? chain_blocks_touching(page, released, OsPageSet{}) : nullptr;
+  page->released[0] = page->released[1] = 0;
   if (carve) {
-    push_blocks_touching(page, released, OsPageSet{});
+    publish_chain(page, head);
     // Needed again within the delay: the purge delay grows, and trims wait longer.
     uint64_t now = os::now_ns();
     purge_regret(now, static_cast<uint64_t>(now_ms(now) - page->trimmed_ms) * 1000000);
   }
-  page->released[0] = page->released[1] = 0;
   uint64_t bytes = released.count() * kOsPageSize;
   committed_add(bytes);
   if (carve) counters.add(kCtr_trimmed_bytes_reused, bytes);
@@ -188,7 +198,7 @@ uint32_t Heap::trim_page(Page* page) {
     OsPageSet kept = released;  // what stays given back: the earlier pages and the new ones
     kept.w[0] |= fresh.w[0];
     kept.w[1] |= fresh.w[1];
-    push_blocks_touching(page, failed, kept);
+    publish_chain(page, chain_blocks_touching(page, failed, kept));
   }
   page->released[0] |= fresh.w[0];
   page->released[1] |= fresh.w[1];
