@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "segment.hpp"
 #include "test_util.hpp"
 
 using namespace hakmem::test;
@@ -82,6 +83,37 @@ TEST(Purge, CommittedAndRssDropAfterABurstIsFreed) {
   EXPECT_GE(rss_peak - rss_after, kBurst * 9 / 10)
       << "rss peak " << rss_peak << " after " << rss_after;
   EXPECT_GT(c.pages_purged + c.segments_unmapped, 0u);
+}
+
+// bytes_committed follows what is touched: a page taken from the page allocator counts only
+// the OS pages its owner has carved into so far, as RSS would, and the whole page once every
+// block was handed out.
+TEST(Committed, APageCountsAsItIsCarved) {
+  constexpr size_t kSize = 1024;
+  constexpr size_t kPerPage = 65536 / kSize;
+  hak_collect(1);  // every free page decommitted: the next page taken is backed by nothing
+  std::vector<void*> blocks;
+  uint64_t before = 0, header = 0;
+  for (size_t i = 0;; ++i) {  // until a malloc takes a new page
+    ASSERT_LT(i, 4 * kPerPage);
+    hak_counters c = counters();
+    before = c.bytes_committed;
+    blocks.push_back(hak_malloc(kSize));
+    hak_counters after = counters();
+    if (after.new_pages == c.new_pages) continue;
+    if (after.segments_mapped != c.segments_mapped) {
+      header = hakmem::segment_header_size(hakmem::kSmallPagesPerSegment);
+    }
+    break;
+  }
+  uint64_t one = counters().bytes_committed - before - header;
+  EXPECT_GE(one, 4096u);
+  EXPECT_LE(one, 2 * 4096u) << "a page counted whole when taken";
+  for (size_t i = 1; i < kPerPage; ++i) blocks.push_back(hak_malloc(kSize));
+  uint64_t all = counters().bytes_committed - before - header;
+  EXPECT_GE(all, 65536u);
+  EXPECT_LE(all, 65536u + 4096u);
+  for (void* p : blocks) hak_free(p);
 }
 
 // A page the allocator purged and then needed again at once means the delay is shorter than the
