@@ -76,6 +76,7 @@ struct Heap {
   uint32_t idle_countdown = 1;    // new pages until idle owners' partial pages are looked at
   uint32_t victim_cursor = 0;     // spreads adoptions over victims
   uint32_t trim_cursor = 0;       // the class whose queue the next trim looks at first
+  uint32_t trim_countdown = 1;    // new pages until the next trim pass
   std::atomic<bool> dead{false};  // thread exited; pages are orphans until reuse
   Heap* pool_next = nullptr;
   Heap* all_next = nullptr;

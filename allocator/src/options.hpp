@@ -46,8 +46,8 @@ namespace hakmem {
     "1: a background thread releases idle heaps' emptied pages and purges on time; "          \
     "default 0")                                                                              \
   X(kOptTrimPages, trim_pages, 0, 1024, 16,                                                   \
-    "own queued pages with live blocks whose free OS pages go back before a new page, at "    \
-    "most (16 times as many examined); 0: off; default 16, range 0..1024")
+    "own queued pages with live blocks whose free OS pages go back, at most, per new page "   \
+    "(a pass every 8; 16 times as many examined); 0: off; default 16, range 0..1024")
 
 enum OptionId : size_t {
 #define HAK_OPTION_ID(id, name, min, max, def, help) id,

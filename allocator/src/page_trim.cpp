@@ -97,6 +97,8 @@ double expected_gain(const Page* page, uint32_t live) {
   return static_cast<double>(carved) * p;
 }
 
+inline constexpr uint32_t kTrimEvery = 8;
+
 inline uint32_t now_ms(uint64_t now_ns) {
   return static_cast<uint32_t>(now_ns / 1000000);
 }
@@ -217,7 +219,11 @@ uint32_t Heap::trim_page(Page* page) {
 // and queued again; a page whose blocks all came back meanwhile goes back to the page
 // allocator.
 void Heap::trim_queued(size_t cls) {
-  uint32_t max_trimmed = static_cast<uint32_t>(option(kOptTrimPages));
+  // One pass per kTrimEvery new pages, with as much budget: a clock read per new page cost
+  // the 20,000-thread hand-off 6% (2.6 million new pages in 2 s).
+  if (--trim_countdown != 0) return;
+  trim_countdown = kTrimEvery;
+  uint32_t max_trimmed = static_cast<uint32_t>(option(kOptTrimPages)) * kTrimEvery;
   uint64_t hint = queued_classes.load(std::memory_order_relaxed) & ~(uint64_t{1} << cls);
   if (max_trimmed == 0 || hint == 0) return;
   uint64_t now = os::now_ns();

@@ -47,7 +47,8 @@ std::vector<void*> fill_and_thin(std::vector<void*>* live) {
   return freed;
 }
 
-// Takes `pages` new pages of the (so far unused) class of `size`; returns the blocks.
+// Takes `pages` new pages of the (so far unused) class of `size`; returns the blocks. A trim
+// pass runs once per 8 new pages, so 9 see one.
 std::vector<void*> take_new_pages(size_t size, size_t pages) {
   std::vector<void*> v;
   for (size_t i = 0; i < pages * (65536 / size); ++i) v.push_back(hak_malloc(size));
@@ -68,7 +69,7 @@ TEST(Trim, FreeOsPagesOfQueuedPagesGoBackAndComeBackWhenNeeded) {
     {
       ScopedOption off("trim_pages", 0);
       hak_counters before = counters();
-      std::vector<void*> other = take_new_pages(64, 4);
+      std::vector<void*> other = take_new_pages(64, 9);
       hak_counters after = counters();
       EXPECT_GT(delta(before, after, &hak_counters::new_pages), 0u);
       EXPECT_EQ(delta(before, after, &hak_counters::pages_trimmed), 0u);
@@ -79,7 +80,7 @@ TEST(Trim, FreeOsPagesOfQueuedPagesGoBackAndComeBackWhenNeeded) {
     {
       ScopedOption later("purge_delay_ms", 60000);
       hak_counters before = counters();
-      std::vector<void*> other = take_new_pages(80, 4);
+      std::vector<void*> other = take_new_pages(80, 9);
       hak_counters after = counters();
       EXPECT_GT(delta(before, after, &hak_counters::new_pages), 0u);
       EXPECT_EQ(delta(before, after, &hak_counters::pages_trimmed), 0u);
@@ -88,7 +89,7 @@ TEST(Trim, FreeOsPagesOfQueuedPagesGoBackAndComeBackWhenNeeded) {
 
     // On (the default): the next new pages trim every thinned queued page, 12 OS pages each.
     hak_counters before = counters();
-    std::vector<void*> other = take_new_pages(96, 4);
+    std::vector<void*> other = take_new_pages(96, 9);
     hak_counters trimmed = counters();
     EXPECT_EQ(delta(before, trimmed, &hak_counters::pages_trimmed), kPages);
     EXPECT_EQ(delta(before, trimmed, &hak_counters::trimmed_bytes), kPages * 12 * 4096);
