@@ -55,6 +55,17 @@ std::vector<void*> take_new_pages(size_t size, size_t pages) {
   return v;
 }
 
+// With `option` set to `value`, new pages of the (so far unused) class of `size` trim nothing.
+void expect_no_trim(const char* option, int64_t value, size_t size) {
+  ScopedOption set(option, value);
+  hak_counters before = counters();
+  std::vector<void*> other = take_new_pages(size, 9);
+  hak_counters after = counters();
+  EXPECT_GT(delta(before, after, &hak_counters::new_pages), 0u) << option;
+  EXPECT_EQ(delta(before, after, &hak_counters::pages_trimmed), 0u) << option;
+  for (void* p : other) hak_free(p);
+}
+
 }  // namespace
 
 TEST(Trim, FreeOsPagesOfQueuedPagesGoBackAndComeBackWhenNeeded) {
@@ -65,27 +76,10 @@ TEST(Trim, FreeOsPagesOfQueuedPagesGoBackAndComeBackWhenNeeded) {
     std::vector<void*> thinned = fill_and_thin(&live);
     ASSERT_EQ(live.size() * 4, (kPages + 1) * kPerPage);
 
-    // Off: new pages of another class leave the queued pages as they are.
-    {
-      ScopedOption off("trim_pages", 0);
-      hak_counters before = counters();
-      std::vector<void*> other = take_new_pages(64, 9);
-      hak_counters after = counters();
-      EXPECT_GT(delta(before, after, &hak_counters::new_pages), 0u);
-      EXPECT_EQ(delta(before, after, &hak_counters::pages_trimmed), 0u);
-      for (void* p : other) hak_free(p);
-    }
-
-    // Queued for less than the purge delay: left alone (they may be needed again soon).
-    {
-      ScopedOption later("purge_delay_ms", 60000);
-      hak_counters before = counters();
-      std::vector<void*> other = take_new_pages(80, 9);
-      hak_counters after = counters();
-      EXPECT_GT(delta(before, after, &hak_counters::new_pages), 0u);
-      EXPECT_EQ(delta(before, after, &hak_counters::pages_trimmed), 0u);
-      for (void* p : other) hak_free(p);
-    }
+    // Off, and queued for less than the purge delay (they may be needed again soon): new
+    // pages of another class leave the queued pages as they are.
+    expect_no_trim("trim_pages", 0, 64);
+    expect_no_trim("purge_delay_ms", 60000, 80);
 
     // On (the default): the next new pages trim every thinned queued page, 12 OS pages each.
     hak_counters before = counters();
