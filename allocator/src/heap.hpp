@@ -173,6 +173,7 @@ struct Heap {
   // refill.cpp: the steps, in the order a route takes them, each counted by its counter.
   Page* refill(size_t cls);
   bool reuse_before_carving(Page* active);  // active_drain_hits
+  void replenish(Page* page);               // carves, or restores trimmed blocks
   Page* choose_page(size_t cls, hak_route route);
   Page* adopt(size_t cls, bool gated);   // pages_adopted (CDA ungated, Route P gated)
   Page* must_reuse(size_t cls);          // mustreuse_hits

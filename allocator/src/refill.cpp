@@ -72,14 +72,13 @@ Page* Heap::refill(size_t cls) {
   // an OS page or more that came back first: carving touches memory never used (a fault
   // each, and RSS: a server's reply buffers freed by another thread would otherwise fill
   // their page before one is reused).
-  if (active->capacity < active->reserved) {
-    if (active->block_size >= kOsPageSize && reuse_before_carving(active)) return active;
-    carve_blocks(active);
-    account_carved(active);
-    return active;
-  }
-  if (HAK_UNLIKELY(active->has_released())) {  // OS pages given back by a trim, as above
-    restore_released(active, /*carve=*/true);
+  // OS pages given back by a trim: their blocks come back, as above without a lock.
+  bool uncarved = active->capacity < active->reserved;
+  if (uncarved || HAK_UNLIKELY(active->has_released())) {
+    if (uncarved && active->block_size >= kOsPageSize && reuse_before_carving(active)) {
+      return active;
+    }
+    replenish(active);
     return active;
   }
   SpinLockGuard guard(change_lock);
@@ -99,15 +98,19 @@ Page* Heap::refill(size_t cls) {
     page->adopted = false;
     counters.add(kCtr_adopted_reused);
   }
-  if (page->free == nullptr) {
-    if (page->capacity < page->reserved) {
-      carve_blocks(page);
-      account_carved(page);
-    } else {
-      restore_released(page, /*carve=*/true);
-    }
-  }
+  if (page->free == nullptr) replenish(page);
   return page;
+}
+
+// A page with no free block listed but has_free(): blocks not carved yet, or blocks of OS pages
+// a trim gave back.
+void Heap::replenish(Page* page) {
+  if (page->capacity < page->reserved) {
+    carve_blocks(page);
+    account_carved(page);
+  } else {
+    restore_released(page, /*carve=*/true);
+  }
 }
 
 // The active page's remote frees, if any, instead of carving further (see refill).
