@@ -18,33 +18,17 @@ Page* Heap::claim_emptied(Heap* owner, size_t cls, uint32_t* budget) {
   }
   uint32_t hinted = q.emptied.exchange(0, std::memory_order_acquire);  // only lock holders take
   g_masks.emptied[cls].fetch_sub(hinted, std::memory_order_relaxed);
-  uint32_t found = 0;
-  Page* empty = nullptr;
-  Page* prev = nullptr;
-  Page* page = q.head.load(std::memory_order_acquire);
-  for (; page != nullptr && *budget > 0 && found < hinted; --*budget) {
-    Page* next = page->pending_next.load(std::memory_order_relaxed);
-    // Nobody writes `used` while the page is queued.
-    if (all_blocks_free(page)) {
-      q.unlink(page, prev);
-      g_masks.adoptable[cls].fetch_sub(1, std::memory_order_relaxed);
-      page->next = empty;
-      empty = page;
-      ++found;
-    } else {
-      prev = page;
-    }
-    page = next;
-  }
+  // Nobody writes `used` while the page is queued.
+  Unlinked found = unlink_queued(q, cls, budget, hinted, all_blocks_free);
   // Out of budget before the end: what was not found may still be there, for the next walk.
-  if (page != nullptr && found < hinted) {
-    q.emptied.fetch_add(hinted - found, std::memory_order_relaxed);
-    g_masks.emptied[cls].fetch_add(hinted - found, std::memory_order_relaxed);
+  if (!found.ended && found.taken < hinted) {
+    q.emptied.fetch_add(hinted - found.taken, std::memory_order_relaxed);
+    g_masks.emptied[cls].fetch_add(hinted - found.taken, std::memory_order_relaxed);
   }
   refresh_ready_bit(owner, cls);
   q.pop_lock.unlock();
-  for (Page* page = empty; page != nullptr; page = page->next) claim(page);
-  return empty;
+  for (Page* page = found.list; page != nullptr; page = page->next) claim(page);
+  return found.list;
 }
 
 // An idle owner's partial pages whose every block came back: their blocks reached the pages'

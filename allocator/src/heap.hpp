@@ -81,8 +81,8 @@ struct Heap {
   Heap* pool_next = nullptr;
   Heap* all_next = nullptr;
   PendingQueue pending[kClassCount];  // written by other threads: kept apart
-  // Bit c: pending[c] became non-empty since a trim last found it empty (a hint, so that a
-  // new page does not look at every class's queue line to find nothing to trim).
+  // Bit c: pending[c] may hold pages (set with the ready bit by push_pending, cleared with it
+  // by refresh_ready_bit), so that a trim pass does not read every class's queue line.
   std::atomic<uint64_t> queued_classes{0};
   // Route A: pages adopted from this heap since its last fresh page, per class (adopters add).
   std::atomic<uint32_t> robbed[kClassCount] = {};

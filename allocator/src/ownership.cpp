@@ -103,10 +103,17 @@ void sweep_below_threshold(Heap* counted, const Heap* home) {
   page_segments_visit(sweep_segment, &sweep);
 }
 
+// The queue looked empty: its ready bit and queued-classes hint are cleared, then the queue is
+// looked at again, so a push in between (which sets both after it pushed) is never lost.
 void refresh_ready_bit(Heap* heap, size_t cls) {
   if (!heap->pending[cls].empty()) return;
+  uint64_t bit = uint64_t{1} << cls;
   g_masks.clear_ready(cls, heap->index);
-  if (!heap->pending[cls].empty()) g_masks.set_ready(cls, heap->index);
+  heap->queued_classes.fetch_and(~bit, std::memory_order_acq_rel);
+  if (!heap->pending[cls].empty()) {
+    g_masks.set_ready(cls, heap->index);
+    heap->queued_classes.fetch_or(bit, std::memory_order_relaxed);
+  }
 }
 
 Page* pending_pop(Heap* heap, size_t cls) {

@@ -29,6 +29,41 @@ HAK_INLINE void push_pending(Heap* home, size_t cls, Page* page) {
 }
 static_assert(kClassCount <= 64, "queued_classes has a bit per class");
 
+// What unlink_queued found: the pages taken (through Page::next, last found first), how many,
+// and whether the walk reached the end of the queue.
+struct Unlinked {
+  Page* list = nullptr;
+  uint32_t taken = 0;
+  bool ended = false;
+};
+
+// With q's pop lock held (q is the queue of class `cls`): walks it from the head, looking at
+// no more than *budget pages (decremented) and taking no more than max_take, and unlinks the
+// pages `take` accepts; they leave the class's adoptable count. Only pushes can happen
+// meanwhile, and they only put pages on top (PendingQueue::unlink).
+template <class Take>
+Unlinked unlink_queued(PendingQueue& q, size_t cls, uint32_t* budget, uint32_t max_take,
+                       Take take) {
+  Unlinked out;
+  Page* prev = nullptr;
+  Page* page = q.head.load(std::memory_order_acquire);
+  for (; page != nullptr && *budget > 0 && out.taken < max_take; --*budget) {
+    Page* next = page->pending_next.load(std::memory_order_relaxed);
+    if (take(page)) {
+      q.unlink(page, prev);
+      g_masks.adoptable[cls].fetch_sub(1, std::memory_order_relaxed);
+      page->next = out.list;
+      out.list = page;
+      ++out.taken;
+    } else {
+      prev = page;
+    }
+    page = next;
+  }
+  out.ended = page == nullptr;
+  return out;
+}
+
 // Every block of the page is free: its local list and remote stack hold all it handed out,
 // so no free can reach it any more. The caller owns the page or holds its queue's pop lock.
 HAK_INLINE bool all_blocks_free(const Page* page) {

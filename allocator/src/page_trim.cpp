@@ -228,42 +228,22 @@ void Heap::trim_queued(size_t cls) {
   if (max_trimmed == 0 || hint == 0) return;
   uint64_t now = os::now_ns();
   uint64_t min_age = purge_delay_in_use_ns(now);
-  uint32_t max_looked = 16 * max_trimmed;
-  uint32_t looked = 0, trimmed = 0;
-  for (size_t step = 0; step < kClassCount && looked < max_looked && trimmed < max_trimmed;
-       ++step) {
+  uint32_t look_left = 16 * max_trimmed;
+  uint32_t trimmed = 0;
+  for (size_t step = 0; step < kClassCount && look_left > 0 && trimmed < max_trimmed; ++step) {
     size_t c = trim_cursor;
     trim_cursor = static_cast<uint32_t>((trim_cursor + 1) % kClassCount);
-    uint64_t bit = uint64_t{1} << c;
-    if ((hint & bit) == 0) continue;
     PendingQueue& q = pending[c];
-    if (q.head.load(std::memory_order_relaxed) == nullptr) {
-      // Cleared, then looked at again: a push in between set it again or is seen here.
-      queued_classes.fetch_and(~bit, std::memory_order_acq_rel);
-      if (q.head.load(std::memory_order_acquire) != nullptr) {
-        queued_classes.fetch_or(bit, std::memory_order_relaxed);
-      }
+    if ((hint & (uint64_t{1} << c)) == 0 || q.head.load(std::memory_order_relaxed) == nullptr) {
       continue;
     }
-    Page* list = nullptr;
     q.pop_lock.lock();
-    Page* prev = nullptr;
-    for (Page* page = q.head.load(std::memory_order_acquire);
-         page != nullptr && looked < max_looked && trimmed < max_trimmed; ++looked) {
-      Page* next = page->pending_next.load(std::memory_order_relaxed);
-      if (worth_trimming(page, now, min_age)) {
-        q.unlink(page, prev);
-        g_masks.adoptable[c].fetch_sub(1, std::memory_order_relaxed);
-        page->next = list;
-        list = page;
-        ++trimmed;
-      } else {
-        prev = page;
-      }
-      page = next;
-    }
+    Unlinked found = unlink_queued(q, c, &look_left, max_trimmed - trimmed,
+                                   [&](Page* page) { return worth_trimming(page, now, min_age); });
     refresh_ready_bit(this, c);
     q.pop_lock.unlock();
+    trimmed += found.taken;
+    Page* list = found.list;
     while (Page* page = list) {
       list = page->next;
       page->next = nullptr;
