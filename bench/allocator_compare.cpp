@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "preload.hpp"
+#include "ratio_interval.hpp"
 #include "run_report.hpp"
 
 namespace hakmem::bench {
@@ -85,22 +86,19 @@ struct Stat {
   double median = 0, min = 0, max = 0;
 };
 
-Stat stat_of(std::vector<double> v) {
-  Stat s;
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  s.min = v.front();
-  s.max = v.back();
-  return s;
+template <class F>
+std::vector<double> values(const Config& c, F field) {
+  std::vector<double> v;
+  for (const RunReport& r : c.runs) v.push_back(field(r));
+  return v;
 }
 
 template <class F>
 Stat stat_of(const Config& c, F field) {
-  std::vector<double> v;
-  for (const RunReport& r : c.runs) v.push_back(field(r));
-  return stat_of(std::move(v));
+  std::vector<double> v = values(c, field);
+  if (v.empty()) return {};
+  return {median_of(v), *std::min_element(v.begin(), v.end()),
+          *std::max_element(v.begin(), v.end())};
 }
 
 double ops(const RunReport& r) {
@@ -118,8 +116,12 @@ double counter(const RunReport& r, const char* name) {
 struct Reference {
   const Config* config = nullptr;
   double value = 0;
-  std::string ratio(double v) const {
-    return config != nullptr && value > 0 ? fmt::format("{:.2f}", v / value) : "-";
+  // c's median over the reference's, with its bootstrap interval (ratio_interval.hpp).
+  template <class F>
+  std::string ratio(const Config& c, F field) const {
+    if (config == nullptr) return "-";
+    if (&c == config) return "1.00";  // its own reps against themselves say nothing
+    return format_ratio(values(c, field), values(*config, field));
   }
 };
 
@@ -171,6 +173,28 @@ std::vector<Config> configs_for(const std::string& route, const CompareOptions& 
   return configs;
 }
 
+double committed(const RunReport& r) {
+  return counter(r, "bytes_committed_peak") / 1048576.0;
+}
+
+// The design's question for Route A: is it as good as the better of S and P, measured the way
+// each metric prefers (more operations, less memory)?
+void print_route_a_verdict(const std::vector<Config>& configs) {
+  auto route_is = [](const char* r) { return [r](const Config& c) { return c.route == r; }; };
+  auto s_or_p = [](const Config& c) { return c.route == "S" || c.route == "P"; };
+  Reference a = best(configs, route_is("A"), ops, true);
+  if (a.config == nullptr) return;
+  auto line = [&](const char* what, auto field, bool highest) {
+    Reference better = best(configs, s_or_p, field, highest);
+    if (better.config == nullptr) return;
+    fmt::print("Route A / better of S and P, {}: {} (against {})\n", what,
+               better.ratio(*a.config, field), better.config->label());
+  };
+  line("M ops/s", ops, true);
+  line("peak committed", committed, false);
+  line("peak RSS", rss, false);
+}
+
 void print_table(const std::vector<Config>& configs, bool routes_mode) {
   auto by_name = [&](const std::string& label) {
     return [label](const Config& c) { return c.label() == label; };
@@ -205,8 +229,8 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
     auto med = [&](const char* name) {
       return stat_of(c, [name](const RunReport& r) { return counter(r, name); }).median;
     };
-    auto peer_cell = [&](const Reference& ref, double v) {
-      return peers ? fmt::format(" {} |", ref.ratio(v)) : std::string();
+    auto peer_cell = [&](const Reference& ref, auto field) {
+      return peers ? fmt::format(" {} |", ref.ratio(c, field)) : std::string();
     };
     bool hak = c.alloc == "hakmem";
     auto hk = [hak](std::string s) { return hak ? s : std::string("-"); };
@@ -214,10 +238,9 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
         "| {} | {:.2f} ({:.2f}-{:.2f}) | {} |{} {:.1f} ({:.1f}-{:.1f}) | {} |{} {:.2f} "
         "({:.2f}-{:.2f}) "
         "| {:.0f} | {} | {} | {} | {} | {} | {} |{}\n",
-        c.label(), so.median, so.min, so.max, ref_ops.ratio(so.median),
-        peer_cell(best_ops, so.median), sr.median, sr.min, sr.max, ref_rss.ratio(sr.median),
-        peer_cell(low_rss, sr.median), sw.median, sw.min, sw.max, bad,
-        hk(fmt::format("{:.1f}", med("bytes_committed_peak") / 1048576.0)),
+        c.label(), so.median, so.min, so.max, ref_ops.ratio(c, ops), peer_cell(best_ops, ops),
+        sr.median, sr.min, sr.max, ref_rss.ratio(c, rss), peer_cell(low_rss, rss), sw.median,
+        sw.min, sw.max, bad, hk(fmt::format("{:.1f}", stat_of(c, committed).median)),
         hk(fmt::format(
             "{:.1f}%",
             stat_of(c, [](const RunReport& r) { return r.page_reuse_rate; }).median * 100)),
@@ -228,6 +251,11 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
         seed ? fmt::format(" {:.0f} | {:.0f} |", med("pages_swept"), med("pending_reenqueued"))
              : std::string());
   }
+  fmt::print(
+      "\nx: median over the reference's median; in brackets the bootstrap 95% interval of that "
+      "ratio (with {}+ reps each). A difference counts only when the interval excludes 1.\n",
+      kMinRunsForInterval);
+  if (routes_mode && !seed) print_route_a_verdict(configs);
 }
 
 }  // namespace
