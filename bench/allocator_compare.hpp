@@ -1,7 +1,8 @@
 // Side-by-side comparison: re-runs this binary once per configuration and repetition,
-// interleaved (A B C A B C ...), each in a fresh process with its allocator preloaded (so
-// peak RSS is per run), then prints medians with min-max and ratios against the system
-// malloc and the best peer (or, for routes and the note's table, against Route S).
+// interleaved (A B C, B C A, C A B, ...: each rep starts one configuration later), each in a
+// fresh process with its allocator preloaded (so peak RSS is per run), then prints medians
+// with min-max and ratios, with their bootstrap intervals, against the system malloc and the
+// best peer (or, for routes and the note's table, against Route S).
 #pragma once
 
 #include <string>

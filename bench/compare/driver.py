@@ -5,6 +5,7 @@ import os
 import sys
 
 from . import allocators, load_run, machine, plots, proxy, report, rocksdb_run, scenarios, stats
+from .order import rotated
 from .fleet_run import run_fleet
 from .scenario_run import run_phases, run_scenario
 
@@ -91,11 +92,11 @@ def planned_runs(args, configs):
 
 
 def interleaved(ctx, scenario, configs, rate=0, runner=run_scenario):
-    """reps x configs, in the order A B C A B C ..., so drift and noise spread evenly."""
+    """reps x configs, interleaved so that drift and noise spread evenly (order.rotated)."""
     runs = []
     reps = scenario.reps or ctx.args.reps
     for rep in range(1, reps + 1):
-        for name, spec in configs.items():
+        for name, spec in rotated(configs, rep):
             rec = runner(ctx, scenario, name, spec, rep, rate=rate)
             log("  %s %s rep %d/%d %-9s %s" % (ctx.tick(), scenario.name, rep, reps, name, progress(rec)))
             runs.append(rec)

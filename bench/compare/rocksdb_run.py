@@ -5,6 +5,7 @@ import os
 import subprocess
 
 from . import allocators, children
+from .order import rotated
 
 METRICS = ["ops_per_sec", "fill_ops_per_sec", "rss_peak_bytes", "rss_final_bytes"]
 
@@ -54,7 +55,7 @@ def run_all(args, bins, raw_dir, log, tick=lambda: "", cpus=None):
         log("hakmem-compare: " + n)
     runs = []
     for rep in range(1, args.rocksdb_reps + 1):
-        for name, extra in envs.items():
+        for name, extra in rotated(envs, rep):
             rec = run_bench(bench, args, extra, os.path.join(raw_dir, "rocksdb-%s-%d.json" % (name, rep)),
                             cpus)
             rec.update(config=name, mode="rocksdb", rep=rep, env=extra)

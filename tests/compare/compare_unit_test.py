@@ -12,8 +12,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
 
-from compare import (allocators, cli, driver, intervals, load_run, plots, report,  # noqa: E402
-                     rocksdb_run, scenarios, stats)
+from compare import (allocators, cli, driver, intervals, load_run, order, plots,  # noqa: E402
+                     report, rocksdb_run, scenarios, stats)
 
 
 def recorded(name):
@@ -140,6 +140,21 @@ class IntervalsTest(unittest.TestCase):
 
 def recorded_drift():
     return json.loads(recorded("drift-runs.json"))
+
+
+class OrderTest(unittest.TestCase):
+    def test_each_rep_starts_one_config_later(self):
+        configs = {"system": 1, "hakmem-P": 2, "jemalloc": 3}
+        orders = [[name for name, _ in order.rotated(configs, rep)] for rep in range(1, 5)]
+        self.assertEqual(orders, [["system", "hakmem-P", "jemalloc"],
+                                  ["hakmem-P", "jemalloc", "system"],
+                                  ["jemalloc", "system", "hakmem-P"],
+                                  ["system", "hakmem-P", "jemalloc"]])
+        # Every config keeps its spec, and over len(configs) reps each holds every place once.
+        self.assertEqual(dict(order.rotated(configs, 2)), configs)
+
+    def test_no_configs(self):
+        self.assertEqual(order.rotated({}, 3), [])
 
 
 class SummaryTest(unittest.TestCase):
