@@ -168,7 +168,7 @@ std::vector<Config> configs_for(const std::string& route, const CompareOptions& 
     skipped.clear();
     for (const auto& n : options.allocs) names.push_back(n);  // a missing one fails its runs
   }
-  for (const auto& name : names) configs.push_back({name, name == "hakmem" ? route : "", {}});
+  for (const auto& name : names) configs.push_back({name, is_hakmem_alloc(name) ? route : "", {}});
   for (const auto& note : skipped) fmt::print("note: skipping {}\n", note);
   return configs;
 }
@@ -195,11 +195,27 @@ void print_route_a_verdict(const std::vector<Config>& configs) {
   line("peak RSS", rss, false);
 }
 
+// Two builds of hakmem side by side (--allocs hakmem,hakmem=PATH): each later one against the
+// first, the A/B a change to the allocator is judged by.
+void print_builds_against_first(const std::vector<Config>& configs) {
+  const Config* first = nullptr;
+  for (const Config& c : configs) {
+    if (c.runs.empty() || !is_hakmem_alloc(c.alloc)) continue;
+    if (first == nullptr) {
+      first = &c;
+      continue;
+    }
+    Reference ref{first, 0};
+    fmt::print("{} / {}: M ops/s {}, peak RSS {}, peak committed {}\n", c.label(), first->label(),
+               ref.ratio(c, ops), ref.ratio(c, rss), ref.ratio(c, committed));
+  }
+}
+
 void print_table(const std::vector<Config>& configs, bool routes_mode) {
   auto by_name = [&](const std::string& label) {
     return [label](const Config& c) { return c.label() == label; };
   };
-  auto peer = [](const Config& c) { return c.alloc != "hakmem"; };
+  auto peer = [](const Config& c) { return !is_hakmem_alloc(c.alloc); };
   std::string ref_name = routes_mode ? "hakmem S" : "system";
   bool seed = false;
   for (const Config& c : configs) seed = seed || !c.env.empty();
@@ -232,7 +248,7 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
     auto peer_cell = [&](const Reference& ref, auto field) {
       return peers ? fmt::format(" {} |", ref.ratio(c, field)) : std::string();
     };
-    bool hak = c.alloc == "hakmem";
+    bool hak = is_hakmem_alloc(c.alloc);
     auto hk = [hak](std::string s) { return hak ? s : std::string("-"); };
     fmt::print(
         "| {} | {:.2f} ({:.2f}-{:.2f}) | {} |{} {:.1f} ({:.1f}-{:.1f}) | {} |{} {:.2f} "
@@ -256,6 +272,7 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
       "ratio (with {}+ reps each). A difference counts only when the interval excludes 1.\n",
       kMinRunsForInterval);
   if (routes_mode && !seed) print_route_a_verdict(configs);
+  if (!routes_mode) print_builds_against_first(configs);
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ struct Common {
 
 void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--alloc", c.alloc,
-                  fmt::format("allocator, preloaded into this benchmark's process: {}",
+                  fmt::format("allocator, preloaded into this benchmark's process: {}, or "
+                              "hakmem=PATH (another build's libhakmem.so)",
                               fmt::join(alloc_names(), ", ")))
       ->capture_default_str();
   cmd->add_option("--route", c.route,
@@ -76,12 +77,12 @@ void add_background(CLI::App* cmd, Common& c) {
 void setup_alloc(const Common& c, const std::string& route, char** argv) {
   std::string why;
   if (!alloc_env_is(c.alloc)) {
-    if (!set_alloc_env(c.alloc, c.alloc == "hakmem" ? route : "", &why)) fail(why);
+    if (!set_alloc_env(c.alloc, is_hakmem_alloc(c.alloc) ? route : "", &why)) fail(why);
     execv("/proc/self/exe", argv);
     fail("cannot re-execute itself with " + c.alloc + " preloaded");
   }
   if (!alloc_serves_malloc(c.alloc, &why)) fail(why);
-  if (c.alloc == "hakmem") {
+  if (is_hakmem_alloc(c.alloc)) {
     const HakmemApi* hk = preloaded_hakmem();
     if (hk == nullptr) fail("libhakmem.so serves malloc but does not export the hak_* API");
     std::string got = hk->route_name(hk->get_route());
@@ -105,7 +106,7 @@ int run(int argc, char** argv, const std::string& bench, double requested, const
     fail(fmt::format("--route must be S, P, CDA or A, not '{}'", c.route));
   if (c.compare.any()) return run_compare(argc, argv, bench, route, c.compare);
   setup_alloc(c, route, argv);
-  if (c.background && c.alloc == "hakmem") {
+  if (c.background && is_hakmem_alloc(c.alloc)) {
     char err[256] = "";
     if (preloaded_hakmem()->option_set("background", 1, err, sizeof err) != 0)
       fail(std::string("cannot set option background: ") + err);
@@ -117,7 +118,7 @@ int run(int argc, char** argv, const std::string& bench, double requested, const
     fmt::print(stderr, "hakmem-bench: {} on {} failed: {}\n", bench, c.alloc, e.what());
     return 3;
   }
-  const HakmemApi* hk = c.alloc == "hakmem" ? preloaded_hakmem() : nullptr;
+  const HakmemApi* hk = is_hakmem_alloc(c.alloc) ? preloaded_hakmem() : nullptr;
   RunReport r;
   r.bench = bench;
   r.alloc = c.alloc;

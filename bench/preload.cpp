@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 namespace hakmem::bench {
@@ -29,20 +30,39 @@ constexpr Alloc kAllocs[] = {
     {"tcmalloc", "libtcmalloc_minimal.so.4", "tc_malloc"},
 };
 
+constexpr const char* kHakmemBuildPrefix = "hakmem=";
+
 const Alloc* find(const std::string& name) {
+  std::string base = name.rfind(kHakmemBuildPrefix, 0) == 0 ? "hakmem" : name;
   for (const Alloc& a : kAllocs) {
-    if (name == a.name) return &a;
+    if (base == a.name) return &a;
   }
   return nullptr;
+}
+
+// hakmem=PATH: the library at PATH (another build), "" for every other name.
+std::string library_override(const std::string& name) {
+  return name.rfind(kHakmemBuildPrefix, 0) == 0 ? name.substr(std::strlen(kHakmemBuildPrefix))
+                                                : std::string();
 }
 
 bool is_hakmem(const Alloc& a) {
   return std::string(a.name) == "hakmem";
 }
 
-// The library to preload for `a` ("" for system); false and why when it is missing.
-bool library_path(const Alloc& a, std::string* path, std::string* why) {
+// The library to preload for `a` ("" for system), or `override` when given; false and why
+// when it is missing.
+bool library_path(const Alloc& a, std::string* path, std::string* why,
+                  const std::string& override = "") {
   path->clear();
+  if (!override.empty()) {
+    if (access(override.c_str(), R_OK) == 0) {
+      *path = override;
+      return true;
+    }
+    if (why != nullptr) *why = "hakmem=" + override + ": no readable library there";
+    return false;
+  }
   if (*a.library == '\0') return true;
   std::vector<std::filesystem::path> candidates;
   if (is_hakmem(a)) {
@@ -82,7 +102,9 @@ std::string defining_object(const char* symbol) {
 }
 
 std::string unknown(const std::string& name) {
-  return "unknown allocator '" + name + "' (hakmem, system, jemalloc, mimalloc, tcmalloc)";
+  return "unknown allocator '" + name +
+         "' (hakmem, system, jemalloc, mimalloc, tcmalloc, or hakmem=PATH for another build's "
+         "libhakmem.so)";
 }
 
 }  // namespace
@@ -110,6 +132,10 @@ std::string canonical_route(const std::string& text) {
   return hak_route_from_name(text.c_str(), &route) ? hak_route_to_name(route) : "";
 }
 
+bool is_hakmem_alloc(const std::string& alloc) {
+  return alloc == "hakmem" || alloc.rfind(kHakmemBuildPrefix, 0) == 0;
+}
+
 bool set_alloc_env(const std::string& alloc, const std::string& route, std::string* why) {
   const Alloc* a = find(alloc);
   if (a == nullptr) {
@@ -117,14 +143,14 @@ bool set_alloc_env(const std::string& alloc, const std::string& route, std::stri
     return false;
   }
   std::string path;
-  if (!library_path(*a, &path, why)) return false;
+  if (!library_path(*a, &path, why, library_override(alloc))) return false;
   // The allocator alone is preloaded: whatever LD_PRELOAD held before is replaced.
   if (path.empty())
     unsetenv("LD_PRELOAD");
   else
     setenv("LD_PRELOAD", path.c_str(), 1);
   if (!route.empty()) setenv("HAKMEM_ROUTE", route.c_str(), 1);
-  setenv(kMarkerEnv, a->name, 1);
+  setenv(kMarkerEnv, alloc.c_str(), 1);
   return true;
 }
 
@@ -140,7 +166,10 @@ bool alloc_serves_malloc(const std::string& alloc, std::string* why) {
     return false;
   }
   std::string malloc_from = defining_object("malloc");
-  std::string expected = *a->library != '\0' ? a->library : "libc.so.6";
+  std::string override = library_override(alloc);
+  std::string expected = !override.empty()     ? std::filesystem::path(override).filename().string()
+                         : *a->library != '\0' ? a->library
+                                               : "libc.so.6";
   if (malloc_from != expected) {
     if (why != nullptr)
       *why = alloc + " was to serve malloc, but malloc comes from " +

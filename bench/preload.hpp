@@ -14,8 +14,12 @@
 
 namespace hakmem::bench {
 
-// hakmem, system, jemalloc, mimalloc, tcmalloc.
+// hakmem, system, jemalloc, mimalloc, tcmalloc. Wherever an allocator is named, hakmem=PATH
+// also names hakmem built elsewhere (PATH: that build's libhakmem.so), so that two builds can
+// be compared side by side under the same conditions.
 std::vector<std::string> alloc_names();
+// hakmem, or hakmem=PATH.
+bool is_hakmem_alloc(const std::string& alloc);
 // The allocators whose library is present here; a note per missing one goes to *skipped.
 std::vector<std::string> available_alloc_names(std::vector<std::string>* skipped);
 // "S", "P", "CDA" or "A" from any case; "" for anything else.
