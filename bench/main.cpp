@@ -54,7 +54,8 @@ void add_common(CLI::App* cmd, Common& c) {
                 "run every installed allocator (hakmem with --route) interleaved");
   cmd->add_option("--allocs", c.compare.allocs,
                   "with --compare: only these allocators (comma-separated; default every "
-                  "installed one)")
+                  "installed one); hakmem=PATH adds another build of hakmem, reported against "
+                  "the first")
       ->delimiter(',');
   cmd->add_flag("--compare-routes", c.compare.routes_mode,
                 "run hakmem's S, P, CDA and A interleaved");
