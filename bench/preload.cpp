@@ -32,8 +32,13 @@ constexpr Alloc kAllocs[] = {
 
 constexpr const char* kHakmemBuildPrefix = "hakmem=";
 
+// hakmem=PATH: hakmem, from another build.
+bool names_hakmem_build(const std::string& name) {
+  return name.rfind(kHakmemBuildPrefix, 0) == 0;
+}
+
 const Alloc* find(const std::string& name) {
-  std::string base = name.rfind(kHakmemBuildPrefix, 0) == 0 ? "hakmem" : name;
+  std::string base = names_hakmem_build(name) ? "hakmem" : name;
   for (const Alloc& a : kAllocs) {
     if (base == a.name) return &a;
   }
@@ -42,8 +47,7 @@ const Alloc* find(const std::string& name) {
 
 // hakmem=PATH: the library at PATH (another build), "" for every other name.
 std::string library_override(const std::string& name) {
-  return name.rfind(kHakmemBuildPrefix, 0) == 0 ? name.substr(std::strlen(kHakmemBuildPrefix))
-                                                : std::string();
+  return names_hakmem_build(name) ? name.substr(std::strlen(kHakmemBuildPrefix)) : std::string();
 }
 
 bool is_hakmem(const Alloc& a) {
@@ -133,7 +137,7 @@ std::string canonical_route(const std::string& text) {
 }
 
 bool is_hakmem_alloc(const std::string& alloc) {
-  return alloc == "hakmem" || alloc.rfind(kHakmemBuildPrefix, 0) == 0;
+  return alloc == "hakmem" || names_hakmem_build(alloc);
 }
 
 bool set_alloc_env(const std::string& alloc, const std::string& route, std::string* why) {
