@@ -23,6 +23,7 @@ struct Config {
   // Further HAKMEM_* settings (--compare-seed) and how the label names them.
   std::vector<std::pair<std::string, std::string>> env = {};
   std::string suffix = {};
+  std::vector<int> run_reps = {};  // the rep each of `runs` was made in (a failed run: a gap)
   // The route the runs reported, so the default route is named too.
   std::string label() const {
     std::string r = runs.empty() ? route : runs.front().route;
@@ -112,6 +113,19 @@ double counter(const RunReport& r, const char* name) {
   return it == r.counters.end() ? 0.0 : static_cast<double>(it->second);
 }
 
+// c's and ref's runs made in the same rep, as (c, ref) pairs.
+template <class F>
+RunPairs pairs_by_rep(const Config& c, const Config& ref, F field) {
+  RunPairs pairs;
+  for (size_t i = 0; i < c.runs.size(); ++i) {
+    for (size_t j = 0; j < ref.runs.size(); ++j) {
+      if (c.run_reps[i] == ref.run_reps[j])
+        pairs.emplace_back(field(c.runs[i]), field(ref.runs[j]));
+    }
+  }
+  return pairs;
+}
+
 // The configuration a ratio is taken against, with its median.
 struct Reference {
   const Config* config = nullptr;
@@ -122,6 +136,12 @@ struct Reference {
     if (config == nullptr) return "-";
     if (&c == config) return "1.00";  // its own reps against themselves say nothing
     return format_ratio(values(c, field), values(*config, field));
+  }
+  // The same, rep by rep (ratio_interval.hpp's paired_ratio).
+  template <class F>
+  std::string paired(const Config& c, F field) const {
+    if (config == nullptr) return "-";
+    return format_paired_ratio(pairs_by_rep(c, *config, field));
   }
 };
 
@@ -187,8 +207,9 @@ void print_route_a_verdict(const std::vector<Config>& configs) {
   auto line = [&](const char* what, auto field, bool highest) {
     Reference better = best(configs, s_or_p, field, highest);
     if (better.config == nullptr) return;
-    fmt::print("Route A / better of S and P, {}: {} (against {})\n", what,
-               better.ratio(*a.config, field), better.config->label());
+    fmt::print("Route A / better of S and P, {}: {} (against {}); rep by rep {}\n", what,
+               better.ratio(*a.config, field), better.config->label(),
+               better.paired(*a.config, field));
   };
   line("M ops/s", ops, true);
   line("peak committed", committed, false);
@@ -208,6 +229,8 @@ void print_builds_against_first(const std::vector<Config>& configs) {
     Reference ref{first, 0};
     fmt::print("{} / {}: M ops/s {}, peak RSS {}, peak committed {}\n", c.label(), first->label(),
                ref.ratio(c, ops), ref.ratio(c, rss), ref.ratio(c, committed));
+    fmt::print("  rep by rep: M ops/s {}, peak RSS {}, peak committed {}\n", ref.paired(c, ops),
+               ref.paired(c, rss), ref.paired(c, committed));
   }
 }
 
@@ -269,7 +292,10 @@ void print_table(const std::vector<Config>& configs, bool routes_mode) {
   }
   fmt::print(
       "\nx: median over the reference's median; in brackets the bootstrap 95% interval of that "
-      "ratio (with {}+ reps each). A difference counts only when the interval excludes 1.\n",
+      "ratio (with {}+ reps each). A difference counts only when the interval excludes 1.\n"
+      "rep by rep: the median of the ratios of runs made in the same rep (next to each other in "
+      "time), with its bootstrap interval; the machine's drift between reps moves both runs of "
+      "a rep.\n",
       kMinRunsForInterval);
   if (routes_mode && !seed) print_route_a_verdict(configs);
   if (!routes_mode) print_builds_against_first(configs);
@@ -317,6 +343,7 @@ int run_compare(int argc, char** argv, const std::string& bench, const std::stri
                  rep + 1, options.reps, c.label(), ops(*r), r->wall_seconds, rss(*r),
                  r->bad_blocks ? fmt::format("  {} BAD BLOCKS", r->bad_blocks) : "");
       c.runs.push_back(std::move(*r));
+      c.run_reps.push_back(rep);
     }
   }
   print_table(configs, options.routes_mode || options.seed_mode);

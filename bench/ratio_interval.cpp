@@ -56,6 +56,44 @@ std::optional<RatioInterval> ratio_interval(const std::vector<double>& a,
   return RatioInterval{percentile(ratios, 0.025), percentile(ratios, 0.975)};
 }
 
+namespace {
+std::vector<double> pair_ratios(const RunPairs& pairs) {
+  std::vector<double> r;
+  for (const auto& [a, b] : pairs) {
+    if (b == 0) return {};
+    r.push_back(a / b);
+  }
+  return r;
+}
+}  // namespace
+
+std::optional<double> paired_ratio(const RunPairs& pairs) {
+  std::vector<double> r = pair_ratios(pairs);
+  if (r.empty()) return std::nullopt;
+  return median_of(r);
+}
+
+std::optional<RatioInterval> paired_interval(const RunPairs& pairs) {
+  std::vector<double> r = pair_ratios(pairs);
+  if (r.size() < kMinRunsForInterval) return std::nullopt;
+  std::mt19937_64 rng(kSeed);
+  std::vector<double> medians;
+  medians.reserve(kResamples);
+  for (int i = 0; i < kResamples; ++i) medians.push_back(median_of(resample(r, rng)));
+  std::sort(medians.begin(), medians.end());
+  return RatioInterval{percentile(medians, 0.025), percentile(medians, 0.975)};
+}
+
+std::string format_paired_ratio(const RunPairs& pairs) {
+  std::optional<double> r = paired_ratio(pairs);
+  if (!r) return "-";
+  std::string text = ratio_text(*r);
+  if (auto ci = paired_interval(pairs)) {
+    text += fmt::format(" [{}-{}]", ratio_text(ci->lo), ratio_text(ci->hi));
+  }
+  return text;
+}
+
 std::string format_ratio(const std::vector<double>& a, const std::vector<double>& b) {
   double den = median_of(b);
   if (den == 0 || a.empty()) return "-";

@@ -25,4 +25,15 @@ std::optional<RatioInterval> ratio_interval(const std::vector<double>& a,
 // "0.96 [0.88-1.05]", or "0.96" without an interval; "-" when b's median is 0.
 std::string format_ratio(const std::vector<double>& a, const std::vector<double>& b);
 
+// The same question asked rep by rep: (a, b) pairs of runs made in the same rep, next to each
+// other in time. The machine drifts between reps (the same configuration moves 2-4x between
+// sittings minutes apart), and that drift moves both runs of a pair, so the median of the
+// per-pair ratios, with the pairs resampled together, sees a difference the ratio of medians
+// hides under the drift. None with fewer than kMinRunsForInterval pairs or a zero in `b`.
+using RunPairs = std::vector<std::pair<double, double>>;
+std::optional<double> paired_ratio(const RunPairs& pairs);
+std::optional<RatioInterval> paired_interval(const RunPairs& pairs);
+// "0.96 [0.93-0.99]", "0.96" with too few pairs for an interval, "-" with none.
+std::string format_paired_ratio(const RunPairs& pairs);
+
 }  // namespace hakmem::bench
