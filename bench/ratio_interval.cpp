@@ -32,6 +32,19 @@ std::string ratio_text(double r) {
   return near_one ? fmt::format("{:.3f}", r) : fmt::format("{:.2f}", r);
 }
 
+// "0.96 [0.88-1.05]", or "0.96" without an interval.
+std::string ratio_with_interval(double r, std::optional<RatioInterval> ci) {
+  std::string text = ratio_text(r);
+  if (ci) text += fmt::format(" [{}-{}]", ratio_text(ci->lo), ratio_text(ci->hi));
+  return text;
+}
+
+// The 2.5th-97.5th percentile of kResamples bootstrap draws.
+RatioInterval interval_of(std::vector<double> draws) {
+  std::sort(draws.begin(), draws.end());
+  return RatioInterval{percentile(draws, 0.025), percentile(draws, 0.975)};
+}
+
 }  // namespace
 
 double median_of(std::vector<double> v) {
@@ -52,8 +65,7 @@ std::optional<RatioInterval> ratio_interval(const std::vector<double>& a,
     if (den == 0) return std::nullopt;
     ratios.push_back(median_of(resample(a, rng)) / den);
   }
-  std::sort(ratios.begin(), ratios.end());
-  return RatioInterval{percentile(ratios, 0.025), percentile(ratios, 0.975)};
+  return interval_of(std::move(ratios));
 }
 
 namespace {
@@ -65,6 +77,16 @@ std::vector<double> pair_ratios(const RunPairs& pairs) {
   }
   return r;
 }
+
+// Of per-pair ratios: the pairs are resampled together, so each draw is a median of ratios.
+std::optional<RatioInterval> median_interval(const std::vector<double>& ratios) {
+  if (ratios.size() < kMinRunsForInterval) return std::nullopt;
+  std::mt19937_64 rng(kSeed);
+  std::vector<double> medians;
+  medians.reserve(kResamples);
+  for (int i = 0; i < kResamples; ++i) medians.push_back(median_of(resample(ratios, rng)));
+  return interval_of(std::move(medians));
+}
 }  // namespace
 
 std::optional<double> paired_ratio(const RunPairs& pairs) {
@@ -74,34 +96,19 @@ std::optional<double> paired_ratio(const RunPairs& pairs) {
 }
 
 std::optional<RatioInterval> paired_interval(const RunPairs& pairs) {
-  std::vector<double> r = pair_ratios(pairs);
-  if (r.size() < kMinRunsForInterval) return std::nullopt;
-  std::mt19937_64 rng(kSeed);
-  std::vector<double> medians;
-  medians.reserve(kResamples);
-  for (int i = 0; i < kResamples; ++i) medians.push_back(median_of(resample(r, rng)));
-  std::sort(medians.begin(), medians.end());
-  return RatioInterval{percentile(medians, 0.025), percentile(medians, 0.975)};
+  return median_interval(pair_ratios(pairs));
 }
 
 std::string format_paired_ratio(const RunPairs& pairs) {
-  std::optional<double> r = paired_ratio(pairs);
-  if (!r) return "-";
-  std::string text = ratio_text(*r);
-  if (auto ci = paired_interval(pairs)) {
-    text += fmt::format(" [{}-{}]", ratio_text(ci->lo), ratio_text(ci->hi));
-  }
-  return text;
+  std::vector<double> r = pair_ratios(pairs);
+  if (r.empty()) return "-";
+  return ratio_with_interval(median_of(r), median_interval(r));
 }
 
 std::string format_ratio(const std::vector<double>& a, const std::vector<double>& b) {
   double den = median_of(b);
   if (den == 0 || a.empty()) return "-";
-  std::string text = ratio_text(median_of(a) / den);
-  if (auto ci = ratio_interval(a, b)) {
-    text += fmt::format(" [{}-{}]", ratio_text(ci->lo), ratio_text(ci->hi));
-  }
-  return text;
+  return ratio_with_interval(median_of(a) / den, ratio_interval(a, b));
 }
 
 }  // namespace hakmem::bench
