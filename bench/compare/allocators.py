@@ -7,12 +7,15 @@ import subprocess
 CONFIGS = {
     "hakmem-S": {"family": "hakmem", "route": "S"},
     "hakmem-P": {"family": "hakmem", "route": "P"},
+    # Opt-in (not in DEFAULT): Route P with the background thread, which gives an idle server's
+    # emptied pages back (the burst scenario); what a long-running server would switch on.
+    "hakmem-P-bg": {"family": "hakmem", "route": "P", "env": {"HAKMEM_BACKGROUND": "1"}},
     "system": {"family": "system"},
     "jemalloc": {"family": "jemalloc", "soname": "libjemalloc.so.2"},
     "mimalloc": {"family": "mimalloc", "soname": "libmimalloc.so.2"},
     "tcmalloc": {"family": "tcmalloc", "soname": "libtcmalloc_minimal.so.4"},
 }
-DEFAULT = list(CONFIGS)
+DEFAULT = [name for name in CONFIGS if name != "hakmem-P-bg"]
 # Where libhakmem.so sits under --build: "lib" in a build tree; the installed script sets the
 # install prefix's library directory (lib/<multiarch> under /usr).
 LIBDIR = "lib"
@@ -56,17 +59,20 @@ def launch(name, mode, build_dir):
     out = {"arena": family, "route": None, "preload": None, "env": {}, "counter": "info"}
     if family == "hakmem":
         lib = os.path.join(build_dir, LIBDIR, "libhakmem.so")
+        extra = spec.get("env", {})
+        settings = "".join(" %s=%s" % kv for kv in sorted(extra.items()))
         if mode == "whole":
             if not os.path.exists(lib):
                 raise LookupError("%s skipped: %s not built" % (name, lib))
-            out.update(arena="system", preload=lib, env={"HAKMEM_ROUTE": spec["route"]},
+            out.update(arena="system", preload=lib, env=dict(extra, HAKMEM_ROUTE=spec["route"]),
                        counter="hakmem_stats",
-                       serves="libhakmem.so preloaded (HAKMEM_ROUTE=%s): the whole process" % spec["route"])
+                       serves="libhakmem.so preloaded (HAKMEM_ROUTE=%s%s): the whole process"
+                              % (spec["route"], settings))
         else:
-            out.update(route=spec["route"],
-                       serves="--arena hakmem --route %s: the server's arena objects (requests, "
-                              "replies, what the store keeps on the arena, RocksDB's block "
-                              "cache); the rest on glibc" % spec["route"])
+            out.update(route=spec["route"], env=dict(extra),
+                       serves="--arena hakmem --route %s%s: the server's arena objects "
+                              "(requests, replies, what the store keeps on the arena, RocksDB's "
+                              "block cache); the rest on glibc" % (spec["route"], settings))
         return out
     if family == "system":
         out["serves"] = ("glibc malloc, nothing preloaded: the whole process" if mode == "whole" else

@@ -81,7 +81,8 @@ def parser():
     p.add_argument("--out", help="parent of the result directory (default: results/ beside the "
                                  "sources; installed: results/ in the current directory)")
     p.add_argument("--allocs", default=",".join(allocators.DEFAULT),
-                   help="configurations, comma-separated (missing peers are skipped with a note)")
+                   help="configurations, comma-separated (missing peers are skipped with a "
+                        "note); also on request: hakmem-P-bg (Route P, background thread on)")
     p.add_argument("--scenarios", help="scenarios to run, comma-separated, in this order "
                                        "(default: %s; fleet profile: fleet)" %
                                        ",".join(scenarios.DEFAULT))
