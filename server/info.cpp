@@ -13,6 +13,7 @@
 #include <hakmem/hakmem.h>
 #endif
 
+#include "allocator_background.h"
 #include "memory_report.h"
 #include "tool_version.h"
 #include "value_codec.h"
@@ -175,6 +176,7 @@ std::string build_info(const std::vector<std::string>& sections, const StatsSnap
             static_cast<int64_t>(m.rss_anon) - static_cast<int64_t>(m.used));
     sec.add("mem_allocator", a.allocator);
     sec.add("process_malloc", m.process_malloc);
+    sec.add("allocator_background", allocator_background_state());
     sec.add("allocator_bytes_in_use", a.bytes_in_use);
     sec.add("allocator_bytes_committed", a.bytes_committed);
     sec.add("system_malloc_bytes_in_use", m.process_malloc_in_use);

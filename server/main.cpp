@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "allocator_background.h"
 #include "arena.h"
 #include "server.h"
 #include "server_admin.h"
@@ -73,6 +74,13 @@ int main(int argc, char** argv) {
       ->check([](const std::string& v) {
         return hakmem::server::is_valid_route(v) ? std::string() : "expected S, P, CDA or A";
       });
+  std::string allocator_background = "on";
+  CLI::Option* background_flag =
+      app.add_option("--allocator-background", allocator_background,
+                     "The process allocator's background thread (hakmem, jemalloc), which gives "
+                     "an idle server's freed memory back; without this flag HAKMEM_BACKGROUND "
+                     "or MALLOC_CONF, when set, decide")
+          ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--store", config.store.kind, "Storage engine")
       ->check(CLI::IsMember({"rocksdb", "memory"}));
   app.add_option("--data-dir", config.store.data_dir, "RocksDB directory");
@@ -128,6 +136,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   Server server(config);
+  hakmem::server::apply_allocator_background({allocator_background == "on",
+                                              background_flag->count() > 0,
+                                              server.config().arena == "hakmem"});
   std::shared_ptr<hakmem::admin::AdminServer> admin;
   std::shared_ptr<hakmem::metrics::MetricsHttpServer> metrics;
   try {

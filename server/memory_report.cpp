@@ -53,11 +53,8 @@ std::string malloc_library_path() {
 // symbols (the server's statically linked hakmem is another instance): hakmem's
 // hak_counters_get or jemalloc's mallctl. nullopt for glibc or an allocator that cannot say.
 std::optional<uint64_t> preloaded_malloc_in_use() {
-  static void* const handle = [] {
-    std::string path = malloc_library_path();
-    return path.empty() ? nullptr : dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
-  }();
-  if (handle == nullptr || process_malloc_name() == "glibc") return std::nullopt;
+  void* handle = process_malloc_library();
+  if (handle == nullptr) return std::nullopt;
 #ifdef HAKMEM_SERVER_WITH_HAKMEM
   using CountersFn = void (*)(hak_counters*);
   if (auto get = reinterpret_cast<CountersFn>(dlsym(handle, "hak_counters_get"))) {
@@ -89,6 +86,15 @@ const std::string& process_malloc_name() {
     return base.rfind("libc.so", 0) == 0 ? std::string("glibc") : base;
   }();
   return name;
+}
+
+void* process_malloc_library() {
+  static void* const handle = [] {
+    std::string path = malloc_library_path();
+    if (path.empty() || process_malloc_name() == "glibc") return static_cast<void*>(nullptr);
+    return dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  }();
+  return handle;
 }
 
 double MemoryFigures::fragmentation_ratio() const {

@@ -34,6 +34,10 @@ MemoryFigures memory_figures(const StatsSnapshot& stats);
 // LD_PRELOAD allocator such as libhakmem.so or libjemalloc.so.2).
 const std::string& process_malloc_name();
 
+// The library serving malloc() (dlopen'ed with RTLD_NOLOAD, so its own symbols can be looked
+// up), or nullptr when it is glibc's or cannot be found.
+void* process_malloc_library();
+
 // MEMORY DOCTOR's text: what looks wrong (or that nothing does), from these figures and the
 // allocator's counters.
 std::string memory_doctor(const MemoryFigures& m, const ArenaReport& allocator);

@@ -7,15 +7,15 @@ import subprocess
 CONFIGS = {
     "hakmem-S": {"family": "hakmem", "route": "S"},
     "hakmem-P": {"family": "hakmem", "route": "P"},
-    # Opt-in (not in DEFAULT): Route P with the background thread, which gives an idle server's
-    # emptied pages back (the burst scenario); what a long-running server would switch on.
-    "hakmem-P-bg": {"family": "hakmem", "route": "P", "env": {"HAKMEM_BACKGROUND": "1"}},
+    # Opt-in (not in DEFAULT): Route P without the background thread that hakmem-server turns on
+    # (--allocator-background), to show what it changes (the burst scenario).
+    "hakmem-P-nobg": {"family": "hakmem", "route": "P", "env": {"HAKMEM_BACKGROUND": "0"}},
     "system": {"family": "system"},
     "jemalloc": {"family": "jemalloc", "soname": "libjemalloc.so.2"},
     "mimalloc": {"family": "mimalloc", "soname": "libmimalloc.so.2"},
     "tcmalloc": {"family": "tcmalloc", "soname": "libtcmalloc_minimal.so.4"},
 }
-DEFAULT = [name for name in CONFIGS if name != "hakmem-P-bg"]
+DEFAULT = [name for name in CONFIGS if name != "hakmem-P-nobg"]
 # Where libhakmem.so sits under --build: "lib" in a build tree; the installed script sets the
 # install prefix's library directory (lib/<multiarch> under /usr).
 LIBDIR = "lib"

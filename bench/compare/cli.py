@@ -82,7 +82,7 @@ def parser():
                                  "sources; installed: results/ in the current directory)")
     p.add_argument("--allocs", default=",".join(allocators.DEFAULT),
                    help="configurations, comma-separated (missing peers are skipped with a "
-                        "note); also on request: hakmem-P-bg (Route P, background thread on)")
+                        "note); also on request: hakmem-P-nobg (Route P, background thread off)")
     p.add_argument("--scenarios", help="scenarios to run, comma-separated, in this order "
                                        "(default: %s; fleet profile: fleet)" %
                                        ",".join(scenarios.DEFAULT))

@@ -323,13 +323,13 @@ class CliTest(unittest.TestCase):
                                  ("system", {"HAKMEM_ROUTE": "P"}, "hakmem_stats"))
                 self.assertTrue(h["preload"].endswith("lib/libhakmem.so"))
                 self.assertEqual(allocators.launch("hakmem-P", "arena", build)["preload"], None)
-                # The background-thread configuration: opt-in, the same route plus its option.
-                bg = allocators.launch("hakmem-P-bg", "whole", build)
-                self.assertEqual(bg["env"], {"HAKMEM_ROUTE": "P", "HAKMEM_BACKGROUND": "1"})
-                self.assertIn("HAKMEM_BACKGROUND=1", bg["serves"])
-                self.assertEqual(allocators.launch("hakmem-P-bg", "arena", build)["env"],
-                                 {"HAKMEM_BACKGROUND": "1"})
-                self.assertNotIn("hakmem-P-bg", allocators.DEFAULT)
+                # Without the background thread: opt-in, the same route plus the option off.
+                bg = allocators.launch("hakmem-P-nobg", "whole", build)
+                self.assertEqual(bg["env"], {"HAKMEM_ROUTE": "P", "HAKMEM_BACKGROUND": "0"})
+                self.assertIn("HAKMEM_BACKGROUND=0", bg["serves"])
+                self.assertEqual(allocators.launch("hakmem-P-nobg", "arena", build)["env"],
+                                 {"HAKMEM_BACKGROUND": "0"})
+                self.assertNotIn("hakmem-P-nobg", allocators.DEFAULT)
             m = allocators.launch("mimalloc", "whole", "b")
             self.assertEqual((m["arena"], m["preload"]), ("mimalloc", "/usr/lib/libmimalloc.so.2"))
             self.assertIsNone(allocators.launch("mimalloc", "arena", "b")["preload"])

@@ -1,6 +1,8 @@
 """hakmem-server --arena jemalloc|mimalloc|tcmalloc, dlopen'ed and preloaded as hakmem-compare
 runs them: each serves requests, reports itself in INFO and shuts down cleanly; jemalloc without the preload is refused with one line. Peers that are not
-installed are skipped (unittest skip), never faked.
+installed are skipped (unittest skip), never faked. And --allocator-background: the process
+allocator's background thread is turned on in whichever allocator serves malloc(), unless the
+flag or the environment says otherwise.
 
 usage: server_peers_test.py BUILD_DIR
 """
@@ -67,6 +69,48 @@ class PeerArenaTest(unittest.TestCase):
                                    "--data-dir", d], capture_output=True, text=True, env=env, timeout=30)
         self.assertEqual(proc.returncode, 2)
         self.assertIn("LD_PRELOAD=libjemalloc.so.2", proc.stderr)
+
+
+class AllocatorBackgroundTest(unittest.TestCase):
+    def state(self, arena, preload=None, env=None, args=()):
+        server = Server(SERVER, arena, preload=preload, store="memory", env=env, extra_args=args)
+        with server:
+            self.assertEqual(command(server.port, b"PING"), b"+PONG\r\n")
+            state = server.info("memory")["allocator_background"]
+        self.assertTrue(server.clean_exit, server.log_text)
+        return state
+
+    def test_preloaded_hakmem(self):
+        lib = os.path.join(BUILD, "lib", "libhakmem.so")
+        if not os.path.exists(lib):
+            self.skipTest("libhakmem.so not built")
+        self.assertEqual(self.state("system", lib), "on")
+        self.assertEqual(self.state("system", lib, args=["--allocator-background", "off"]), "off")
+        # The environment decides when the flag is not given; the flag wins when it is.
+        self.assertEqual(self.state("system", lib, env={"HAKMEM_BACKGROUND": "0"}), "environment")
+        self.assertEqual(self.state("system", lib, env={"HAKMEM_BACKGROUND": "0"},
+                                    args=["--allocator-background", "on"]), "on")
+
+    def test_arena_hakmem_and_glibc(self):
+        self.assertEqual(self.state("hakmem"), "on")
+        self.assertEqual(self.state("hakmem", args=["--allocator-background", "off"]), "off")
+        self.assertEqual(self.state("system"), "none")  # glibc has no such thread
+
+    def test_preloaded_jemalloc(self):
+        path = allocators.find_library("libjemalloc.so.2")
+        if path is None:
+            self.skipTest("libjemalloc.so.2 is not installed")
+        self.assertEqual(self.state("jemalloc", path), "on")
+        self.assertEqual(self.state("jemalloc", path, env={"MALLOC_CONF": "background_thread:false"}),
+                         "environment")
+
+    def test_bad_value_is_one_line(self):
+        with tempfile.TemporaryDirectory() as d:
+            proc = subprocess.run([SERVER, "--port", "0", "--store", "memory", "--data-dir", d,
+                                   "--allocator-background", "maybe"],
+                                  capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("--allocator-background", proc.stderr)
 
 
 if __name__ == "__main__":
