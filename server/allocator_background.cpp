@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -15,27 +16,43 @@
 namespace hakmem::server {
 namespace {
 
-std::string g_state = "none";
+// A literal: written once at start, read by INFO on other threads.
+std::atomic<const char*> g_state{"none"};
 
-bool env_mentions(const char* var, const char* word) {
+// Without the flag, the environment's choice (if it made one) stands.
+bool env_chose(const AllocatorBackgroundRequest& r, const char* var, const char* word) {
   const char* v = std::getenv(var);
-  return v != nullptr && std::strstr(v, word) != nullptr;
+  return !r.explicit_flag && v != nullptr && std::strstr(v, word) != nullptr;
+}
+
+const char* on_off(bool on) {
+  return on ? "on" : "off";
 }
 
 using OptionSetFn = int (*)(const char*, int64_t, char*, size_t);
 using MallctlFn = int (*)(const char*, void*, size_t*, void*, size_t);
 
 // Returns the state for a hakmem instance reached through `set`.
-std::string set_hakmem(OptionSetFn set, const AllocatorBackgroundRequest& r) {
-  if (!r.explicit_flag && std::getenv("HAKMEM_BACKGROUND") != nullptr) return "environment";
+const char* set_hakmem(OptionSetFn set, const AllocatorBackgroundRequest& r) {
+  if (env_chose(r, "HAKMEM_BACKGROUND", "")) return "environment";
   char err[128] = "";
-  return set("background", r.on ? 1 : 0, err, sizeof err) == 0 ? (r.on ? "on" : "off") : "none";
+  return set("background", r.on ? 1 : 0, err, sizeof err) == 0 ? on_off(r.on) : "none";
+}
+
+const char* set_jemalloc(MallctlFn mallctl, const AllocatorBackgroundRequest& r) {
+  if (env_chose(r, "MALLOC_CONF", "background_thread") ||
+      env_chose(r, "JE_MALLOC_CONF", "background_thread")) {
+    return "environment";
+  }
+  bool on = r.on;
+  return mallctl("background_thread", nullptr, nullptr, &on, sizeof on) == 0 ? on_off(r.on)
+                                                                             : "none";
 }
 
 }  // namespace
 
-std::string apply_allocator_background(const AllocatorBackgroundRequest& r) {
-  std::string state = "none";
+const char* apply_allocator_background(const AllocatorBackgroundRequest& r) {
+  const char* state = "none";
 #ifdef HAKMEM_SERVER_WITH_HAKMEM
   if (r.arena_is_hakmem) state = set_hakmem(&hak_option_set, r);
 #endif
@@ -46,23 +63,15 @@ std::string apply_allocator_background(const AllocatorBackgroundRequest& r) {
 #endif
       if (set != nullptr) state = set_hakmem(set, r);
     } else if (auto mallctl = reinterpret_cast<MallctlFn>(dlsym(lib, "mallctl"))) {
-      if (!r.explicit_flag && (env_mentions("MALLOC_CONF", "background_thread") ||
-                               env_mentions("JE_MALLOC_CONF", "background_thread"))) {
-        state = "environment";
-      } else {
-        bool on = r.on;
-        if (mallctl("background_thread", nullptr, nullptr, &on, sizeof on) == 0) {
-          state = r.on ? "on" : "off";
-        }
-      }
+      state = set_jemalloc(mallctl, r);
     }
   }
-  g_state = state;
+  g_state.store(state, std::memory_order_release);
   return state;
 }
 
-const std::string& allocator_background_state() {
-  return g_state;
+const char* allocator_background_state() {
+  return g_state.load(std::memory_order_acquire);
 }
 
 }  // namespace hakmem::server

@@ -4,8 +4,6 @@
 // back (hakmem: nothing of a deleted burst came back in 10 s idle; with it, 94%).
 #pragma once
 
-#include <string>
-
 namespace hakmem::server {
 
 struct AllocatorBackgroundRequest {
@@ -19,9 +17,9 @@ struct AllocatorBackgroundRequest {
 // allocator whose background setting the environment already chose (HAKMEM_BACKGROUND,
 // MALLOC_CONF) is left as chosen. Returns what INFO reports as allocator_background: "on",
 // "off", "environment" or "none" (glibc, mimalloc, tcmalloc have no such thread).
-std::string apply_allocator_background(const AllocatorBackgroundRequest& request);
+const char* apply_allocator_background(const AllocatorBackgroundRequest& request);
 
 // The value apply_allocator_background returned ("none" before it ran).
-const std::string& allocator_background_state();
+const char* allocator_background_state();
 
 }  // namespace hakmem::server

@@ -9,13 +9,14 @@ CONFIGS = {
     "hakmem-P": {"family": "hakmem", "route": "P"},
     # Opt-in (not in DEFAULT): Route P without the background thread that hakmem-server turns on
     # (--allocator-background), to show what it changes (the burst scenario).
-    "hakmem-P-nobg": {"family": "hakmem", "route": "P", "env": {"HAKMEM_BACKGROUND": "0"}},
+    "hakmem-P-nobg": {"family": "hakmem", "route": "P", "env": {"HAKMEM_BACKGROUND": "0"},
+                      "opt_in": True},
     "system": {"family": "system"},
     "jemalloc": {"family": "jemalloc", "soname": "libjemalloc.so.2"},
     "mimalloc": {"family": "mimalloc", "soname": "libmimalloc.so.2"},
     "tcmalloc": {"family": "tcmalloc", "soname": "libtcmalloc_minimal.so.4"},
 }
-DEFAULT = [name for name in CONFIGS if name != "hakmem-P-nobg"]
+DEFAULT = [name for name, spec in CONFIGS.items() if not spec.get("opt_in")]
 # Where libhakmem.so sits under --build: "lib" in a build tree; the installed script sets the
 # install prefix's library directory (lib/<multiarch> under /usr).
 LIBDIR = "lib"
