@@ -42,23 +42,8 @@ struct Round {
 // Under the thread's own change lock, so a fork happens between rounds, as for any heap.
 Round drain_idle_heaps(Heap* self, uint64_t now) {
   Round r;
-  uint64_t idle_ns = idle_threshold_ns();
   SpinLockGuard guard(self->change_lock);
-  for (Heap* heap = heaps_all(); heap != nullptr; heap = heap->all_next) {
-    if (heap == self) continue;
-    bool dead = heap->dead.load(std::memory_order_acquire);
-    bool queued = has_queued(heap);
-    if (!dead && !owner_idle(heap, now, idle_ns)) {
-      r.waiting |= queued;  // an active owner's pages are its own to take
-      continue;
-    }
-    if (queued) {
-      bool left = false;
-      r.drained += self->release_idle_emptied(heap, &left);
-      r.waiting |= left;
-    }
-    if (!dead) r.drained += self->release_idle_partial(heap);
-  }
+  r.drained = self->release_idle_heaps(now, &r.waiting, /*live_too=*/true);
   return r;
 }
 
@@ -197,6 +182,29 @@ void background_init() {
 void background_fork_child() {
   g_background_running.store(false, std::memory_order_relaxed);
   g_background_until.store(0, std::memory_order_relaxed);
+}
+
+// The background thread's round, and without it a slow path's (refill.cpp): an active owner's
+// pages are left to it, so Route S's first refusal holds.
+uint32_t Heap::release_idle_heaps(uint64_t now, bool* waiting, bool live_too) {
+  uint32_t released = 0;
+  uint64_t idle_ns = idle_threshold_ns();
+  for (Heap* heap = heaps_all(); heap != nullptr; heap = heap->all_next) {
+    if (heap == this) continue;
+    bool dead = heap->dead.load(std::memory_order_acquire);
+    bool queued = has_queued(heap);
+    if (!dead && (!live_too || !owner_idle(heap, now, idle_ns))) {
+      *waiting |= queued;  // an active owner's pages are its own to take
+      continue;
+    }
+    if (queued) {
+      bool left = false;
+      released += release_idle_emptied(heap, &left);
+      *waiting |= left;
+    }
+    if (!dead) released += release_idle_partial(heap);
+  }
+  return released;
 }
 
 // The idle owner's partial pages whose blocks have all come back (take_idle_emptied), given

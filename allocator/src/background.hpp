@@ -1,6 +1,7 @@
 // The optional background thread (option `background`, like jemalloc's background_thread).
-// Without it an idle owner's queued pages wait until it allocates again or exits, and free
-// pages are purged only when some thread passes a slow path. With it, one thread releases
+// Without it an idle owner's queued pages wait until it allocates again, exits or another
+// thread's slow path gives them back (refill.cpp), and free pages are purged only when some
+// thread passes a slow path. With it, one thread releases
 // the emptied queued pages of idle and dead heaps (never an active owner's: Route S's first
 // refusal holds), purges free pages and spans when their delay runs out, and sleeps on a
 // futex in between, woken by the 0->1 edge of a page whose home is idle. It exists only while

@@ -163,6 +163,10 @@ struct Heap {
   void abandon();
 
   // ---- background.cpp ----
+  // The emptied pages of every other heap that is dead or (live_too) idle past idle_threshold
+  // (queued, or an idle owner's partial ones) go to the page allocator; returns how many.
+  // *waiting is set when some may empty later. The caller holds its own change lock.
+  uint32_t release_idle_heaps(uint64_t now, bool* waiting, bool live_too);
   // The background thread, on its own heap: releases `owner`'s queued pages whose blocks have
   // all come back; returns how many, and sets *left when pages stay queued.
   uint32_t release_idle_emptied(Heap* owner, bool* left);
@@ -188,6 +192,7 @@ struct Heap {
   bool adoption_would_pass(size_t cls);  // Route A's probe while the class is closed
   Page* release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budget, Page* want);
   Page* keep_one(Page* list, bool medium, Page* want);
+  void release_idle_if_due(uint64_t now);  // idle_pages_released
 
   // ownership.cpp
   uint32_t collect(Page* page, uintptr_t word);

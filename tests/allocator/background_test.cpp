@@ -106,6 +106,38 @@ TEST(BackgroundOff, NoThreadAndNoCounts) {
   EXPECT_EQ(threads_named(kThreadName), 0);
 }
 
+// Without the thread, other threads' slow paths give an idle owner's emptied pages back, even
+// when they never need a fresh page (before, those pages stayed committed until the owner
+// allocated again or exited).
+TEST(BackgroundOff, SlowPathsGiveAnIdleOwnersEmptiedPagesBack) {
+  ScopedRoute route(HAK_ROUTE_P);  // Route S leaves a live owner's pages to it
+  start_allocator();
+  ScopedOption off("background", 0);
+  ASSERT_TRUE(eventually([] { return threads_named(kThreadName) == 0; }));
+  // This thread's few pages, taken first: they never empty, so the slow paths below take no
+  // fresh page (one would take the owner's emptied pages itself).
+  std::vector<void*> mine;
+  for (int i = 0; i < 4000; ++i) mine.push_back(hak_malloc(64));
+  Latch release;
+  std::thread owner;
+  owner_idles_after_remote_frees(release, &owner);
+  hak_counters before = counters();
+  uint64_t owners_pages = kObjects * kSize / 65536;
+  bool released = eventually([&] {
+    for (size_t i = 0; i < mine.size(); i += 2) hak_free(mine[i]);
+    for (size_t i = 0; i < mine.size(); i += 2) mine[i] = hak_malloc(64);
+    return counters().idle_pages_released - before.idle_pages_released >= owners_pages / 2;
+  });
+  for (void* p : mine) hak_free(p);
+  hak_counters after = counters();
+  EXPECT_TRUE(released) << after.idle_pages_released - before.idle_pages_released << " of about "
+                        << owners_pages << " pages given back";
+  EXPECT_GE(after.pages_freed - before.pages_freed, owners_pages / 2);
+  EXPECT_EQ(background_events(after), background_events(before));
+  release.open();
+  owner.join();
+}
+
 TEST(BackgroundOption, StartsAndStopsAtRunTime) {
   start_allocator();
   ScopedOption off("background", 0);

@@ -127,6 +127,8 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(mallocs, DERIVED, "allocations served")                                                       \
   X(frees_local, DERIVED, "frees by the owning heap")                                             \
   X(frees_remote, DERIVED, "frees pushed to another heap's page (cross-thread)")                  \
+  X(idle_pages_released, HEAP,                                                                    \
+    "emptied pages of idle or exited heaps a slow path gave back (the background thread off)")    \
   X(large_allocs, HEAP, "allocations above the largest size class (128 KiB)")                     \
   X(large_frees, HEAP, "frees of large allocations")                                              \
   X(large_alloc_bytes, HEAP, "bytes of large allocations made (usable sizes)")                    \
@@ -189,7 +191,7 @@ int hak_option_set_text(const char* name, const char* text, char* err, size_t er
   X(bytes_committed, GAUGE, "bytes backed: pages as far as carved, metadata, large objects")      \
   X(bytes_committed_peak, GAUGE, "highest bytes_committed")
 
-#define HAK_COUNTERS_VERSION 9
+#define HAK_COUNTERS_VERSION 10
 
 typedef struct hak_counters {
   uint32_t version; /* HAK_COUNTERS_VERSION */
