@@ -167,10 +167,10 @@ struct Heap {
   // (queued, or an idle owner's partial ones) go to the page allocator; returns how many.
   // *waiting is set when some may empty later. The caller holds its own change lock.
   uint32_t release_idle_heaps(uint64_t now, bool* waiting, bool live_too);
-  // The background thread, on its own heap: releases `owner`'s queued pages whose blocks have
-  // all come back; returns how many, and sets *left when pages stay queued.
+  // Its two parts, per owner: `owner`'s queued pages whose blocks have all come back (returns
+  // how many, and sets *left when pages stay queued), and an idle live owner's partial pages
+  // whose blocks have all come back.
   uint32_t release_idle_emptied(Heap* owner, bool* left);
-  // background.cpp: an idle live `owner`'s partial pages whose blocks have all come back.
   uint32_t release_idle_partial(Heap* owner);
 
  private:
