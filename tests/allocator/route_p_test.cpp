@@ -27,6 +27,7 @@ struct Gates {
 
 struct Outcome {
   hak_counters before, after;
+  bool idle_page_served_taker = false;  // run_idle_partial: a taker's block in the owner's page
   uint64_t delta(uint64_t hak_counters::*field) const { return after.*field - before.*field; }
 };
 
@@ -209,10 +210,12 @@ Outcome run_idle_partial(hak_route route, size_t size) {
   const size_t per_page = 65536 / class_size(size_to_class(size));
   Latch owner_ready, taker_done;
   Outcome out;
+  uintptr_t owner_page = 0;  // the page that empties, by address
   std::thread owner([&] {
     std::vector<void*> blocks;
     // A full page, retired when the next one becomes active.
     for (size_t i = 0; i < per_page + 1; ++i) blocks.push_back(hak_malloc(size));
+    owner_page = reinterpret_cast<uintptr_t>(blocks[0]) >> kSmallPageShift;
     hak_free(blocks[0]);  // its owner's free takes it back, into the partial list
     std::thread([&] {
       for (size_t i = 1; i < per_page; ++i) hak_free(blocks[i]);
@@ -231,6 +234,11 @@ Outcome run_idle_partial(hak_route route, size_t size) {
     // for a pooled heap that kept pages of the class from an earlier test.
     std::vector<void*> taken;
     for (size_t i = 0; i < 40 * 8; ++i) taken.push_back(hak_malloc(8192));
+    for (void* p : taken) {
+      if (reinterpret_cast<uintptr_t>(p) >> kSmallPageShift == owner_page) {
+        out.idle_page_served_taker = true;
+      }
+    }
     for (void* p : taken) hak_free(p);
   }).join();
   out.after = counters();
@@ -243,8 +251,10 @@ TEST(RouteP, IdleOwnersEmptiedPartialPagesAreTaken) {
   Outcome o = run_idle_partial(HAK_ROUTE_P, 1000);
   EXPECT_GE(o.delta(&hak_counters::idle_partial_released), 1u);
   // A small page, as the taker's 8 KiB blocks need: it serves them instead of a new page,
-  // taken by the refill itself or given to the page allocator by a purge check's release of
-  // idle heaps' emptied pages (refill.cpp), whose first free page the next new page is.
+  // taken by the refill itself (idle_partial_reused) or given to the page allocator by a purge
+  // check's release of idle heaps' emptied pages (idle_pages_released, refill.cpp), whose
+  // first free page the taker's next new page is. Either way the same memory serves it.
+  EXPECT_TRUE(o.idle_page_served_taker);
   EXPECT_GE(
       o.delta(&hak_counters::idle_partial_reused) + o.delta(&hak_counters::idle_pages_released),
       1u);
@@ -254,6 +264,7 @@ TEST(RouteP, RouteSLeavesIdleOwnersPartialPagesAlone) {
   Outcome o = run_idle_partial(HAK_ROUTE_S, 900);
   EXPECT_EQ(o.delta(&hak_counters::idle_partial_released), 0u);
   EXPECT_EQ(o.delta(&hak_counters::idle_partial_reused), 0u);
+  EXPECT_FALSE(o.idle_page_served_taker);
 }
 
 // The same taking while the owner is busy (an idle threshold of 0 counts every owner as
