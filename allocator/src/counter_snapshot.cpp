@@ -114,9 +114,15 @@ void raise_peak(std::atomic<uint64_t>& peak, uint64_t value) {
   }
 }
 
-void sample_in_use_peak() {
+uint64_t sample_in_use() {
   Totals t = sum_heaps();
-  if (t.in_use > 0) raise_peak(g_counters.bytes_in_use_peak, static_cast<uint64_t>(t.in_use));
+  uint64_t v = t.in_use > 0 ? static_cast<uint64_t>(t.in_use) : 0;
+  raise_peak(g_counters.bytes_in_use_peak, v);
+  return v;
+}
+
+void sample_in_use_peak() {
+  sample_in_use();
 }
 
 }  // namespace hakmem

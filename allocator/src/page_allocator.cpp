@@ -20,17 +20,24 @@ struct KindState {
 
 struct State {
   SpinLock lock;
-  KindState kinds[2];           // small, medium
-  Segment* segments = nullptr;  // every page segment mapped, through seg_next/seg_prev
+  KindState kinds[2];                 // small, medium
+  Segment* segments = nullptr;        // every page segment mapped, through seg_next/seg_prev
+  uint64_t committed_free_bytes = 0;  // backed bytes of the pages on the committed lists
 };
 
 State g_state;
+// Committed free bytes beyond this wait only purge_delay_ms, not the adaptive delay.
+std::atomic<uint64_t> g_keep_budget{UINT64_MAX};
 
 // The delay the allocator's own purges use. A page decommitted and faulted in again within
 // that delay means demand swings more slowly than the delay, and every swing then costs a page
 // fault per 4 KiB (xmalloc-test at 10 ms: 300,000 faults and 2 s of kernel time in 5 s). Such a
 // regret doubles the delay, up to kMaxAdaptiveDelayNs; a second without one halves it back
-// toward purge_delay_ms. Explicit collects (hak_collect) keep using purge_delay_ms itself.
+// toward purge_delay_ms. The raised delay holds only as many committed free bytes as the live
+// set swung by lately (page_keep_budget, set by the refill's purge check): a level live set
+// (Larson's) refaults pages because its page churn leaves them, not because demand comes back,
+// and keeping them a second held 5-8 MiB at 10.5 MiB live. Explicit collects (hak_collect)
+// keep using purge_delay_ms itself.
 constexpr uint64_t kMaxAdaptiveDelayNs = 1000000000;
 constexpr uint64_t kCalmNs = 1000000000;
 struct AdaptiveDelay {
@@ -102,6 +109,7 @@ void unmap_segment(Segment* seg) {
     if (p->committed) {
       ks.committed.remove(p);
       backed += p->backed_os_pages * kOsPageSize;
+      g_state.committed_free_bytes -= p->backed_os_pages * kOsPageSize;
     } else {
       ks.decommitted.remove(p);
     }
@@ -162,7 +170,9 @@ Page* page_alloc(bool medium) {
   SpinLockGuard guard(g_state.lock);
   KindState& ks = g_state.kinds[medium];
   Page* page = ks.committed.pop_back();
-  if (page == nullptr) {
+  if (page != nullptr) {
+    g_state.committed_free_bytes -= page->backed_os_pages * kOsPageSize;
+  } else {
     page = ks.decommitted.pop_back();
     if (page == nullptr) {
       if (!map_segment(medium)) return nullptr;
@@ -194,6 +204,7 @@ void page_free(Page* page) {
     page->use = PageUse::kFree;
     page->free_since_ns = now;
     ks.committed.push_back(page);
+    g_state.committed_free_bytes += page->backed_os_pages * kOsPageSize;
     if (--seg->pages_in_use == 0 && !segment_retain(seg)) unmap_segment(seg);
     // Under the lock: the thread reads the lists under it after it set its deadline.
     wake = background_sleeps_past(now + purge_delay_in_use_ns(now));  // when it falls due
@@ -217,6 +228,10 @@ uint64_t purge_delay_in_use_ns(uint64_t now_ns) {
   return adaptive_delay_ns(base, shift);
 }
 
+void page_keep_budget(uint64_t bytes) {
+  g_keep_budget.store(bytes, std::memory_order_relaxed);
+}
+
 uint64_t page_purge(uint64_t now_ns, Purge how) {
   bool force = how == Purge::kAll;
   bool own = how == Purge::kSlowPath || how == Purge::kBackground;
@@ -227,9 +242,12 @@ uint64_t page_purge(uint64_t now_ns, Purge how) {
     return 0;
   }
   uint64_t purged = 0;
+  uint64_t base_ns = purge_delay_ns();
+  uint64_t budget = own ? g_keep_budget.load(std::memory_order_relaxed) : UINT64_MAX;
   auto due = [&](const Page* p) {
-    return p->use == PageUse::kFree && p->committed &&
-           (force || p->free_since_ns + delay_ns <= now_ns);
+    if (p->use != PageUse::kFree || !p->committed) return false;
+    if (force || p->free_since_ns + delay_ns <= now_ns) return true;
+    return g_state.committed_free_bytes > budget && p->free_since_ns + base_ns <= now_ns;
   };
   for (KindState& ks : g_state.kinds) {
     unsigned batch = 0;
@@ -248,6 +266,7 @@ uint64_t page_purge(uint64_t now_ns, Purge how) {
       uint64_t backed = 0;
       for (Page* q = first; q <= last; ++q) {
         ks.committed.remove(q);
+        g_state.committed_free_bytes -= q->backed_os_pages * kOsPageSize;
         q->committed = false;
         backed += q->backed_os_pages * kOsPageSize;
         q->backed_os_pages = 0;
@@ -271,6 +290,9 @@ uint64_t page_purge_due_ns() {
   uint64_t delay_ns = purge_delay_in_use_ns(os::now_ns());
   uint64_t due = 0;
   SpinLockGuard guard(g_state.lock);
+  if (g_state.committed_free_bytes > g_keep_budget.load(std::memory_order_relaxed)) {
+    delay_ns = purge_delay_ns();  // beyond the budget, the heads wait only purge_delay_ms
+  }
   for (KindState& ks : g_state.kinds) {
     if (Page* p = ks.committed.head) {
       uint64_t d = p->free_since_ns + delay_ns;

@@ -24,6 +24,10 @@ void page_free(Page* page);
 enum class Purge { kSlowPath, kBackground, kExpired, kAll };
 // Returns the bytes decommitted.
 uint64_t page_purge(uint64_t now_ns, Purge how);
+// The allocator's own purges keep free pages committed for the adaptive delay only while
+// their backed bytes are within `bytes` (the live set's recent swing, set by the refill's
+// purge check); beyond it the oldest wait only purge_delay_ms. UINT64_MAX (the start): no bound.
+void page_keep_budget(uint64_t bytes);
 // purge_delay_ms, raised while purged pages are soon faulted in again (page_allocator.cpp).
 uint64_t purge_delay_in_use_ns(uint64_t now_ns);
 // Memory given back `since_ns` ago is needed again: if that is within the delay in use, the

@@ -9,6 +9,7 @@
 // they need are made by ownership.cpp.
 
 #include "background.hpp"
+#include "demand_swing.hpp"
 #include "hakmem/hakmem.h"
 #include "large.hpp"
 #include "options.hpp"
@@ -17,6 +18,7 @@
 #include "page_allocator.hpp"
 #include "ready_mask.hpp"
 #include "route_auto.hpp"
+#include "spin_lock.hpp"
 
 namespace hakmem {
 
@@ -83,6 +85,30 @@ void Heap::release_idle_if_due(uint64_t now) {
   if (released > 0) counters.add(kCtr_idle_pages_released, released);
 }
 
+// The other half of the purge check: the free pages the adaptive purge delay keeps are bounded
+// by how far the live set swung lately (demand_swing.hpp); beyond that they wait only
+// purge_delay_ms (page_keep_budget). Sampled at most every 10 ms across threads: the sum over
+// heaps is dearer than a slow path.
+namespace {
+struct SwingSampler {
+  std::atomic<uint64_t> next_ns{0};
+  SpinLock lock;  // try-locked: a thread finding it taken skips (a fork child may keep it so,
+                  // and then keeps the last budget)
+  DemandSwing swing;
+};
+constinit SwingSampler g_swing;
+
+void update_keep_budget(uint64_t now) {
+  constexpr uint64_t kSampleGapNs = 10000000;
+  if (now < g_swing.next_ns.load(std::memory_order_relaxed) || !g_swing.lock.try_lock()) return;
+  if (now >= g_swing.next_ns.load(std::memory_order_relaxed)) {
+    g_swing.next_ns.store(now + kSampleGapNs, std::memory_order_relaxed);
+    page_keep_budget(g_swing.swing.sample(now, sample_in_use()));
+  }
+  g_swing.lock.unlock();
+}
+}  // namespace
+
 // Returns the class's active page with a free block on its local list, or nullptr (out of
 // memory).
 Page* Heap::refill(size_t cls) {
@@ -107,6 +133,7 @@ Page* Heap::refill(size_t cls) {
   if (--purge_countdown == 0) {
     purge_countdown = 64;  // a clock read is dear next to a slow path; page frees check too
     uint64_t now = os::now_ns();
+    update_keep_budget(now);
     page_purge(now, Purge::kSlowPath);
     large_purge(now, Purge::kSlowPath);
     release_idle_if_due(now);
