@@ -33,7 +33,7 @@ PROFILES = {
                  burst_keys=4000, burst_reps=5, idle_seconds=10.0, phases="S:10s,P:10s",
                  rocksdb_seconds=10.0, rocksdb_keys=200000, rocksdb_reps=5),
     "short": dict(reps=3, warmup=1.0, drift_keys=100000, drift_requests=200000,
-                  ycsb_keys=50000, ycsb_requests=200000, open_seconds=3.0, conns_requests=150000,
+                  ycsb_keys=50000, ycsb_requests=160000, open_seconds=3.0, conns_requests=100000,
                   burst_keys=2000, burst_reps=2, idle_seconds=10.0, phases="S:3s,P:3s",
                   rocksdb_seconds=3.0, rocksdb_keys=100000, rocksdb_reps=1),
     "smoke": dict(reps=1, warmup=0.0, drift_keys=2000, drift_requests=4000,
