@@ -34,7 +34,7 @@ HAK_NOINLINE void* alloc_large(size_t size, size_t alignment, bool* dirty = null
   heap->counters.add(kCtr_large_alloc_bytes, large_usable_size(segment_of(p), p));
   // Sampling sums every heap's counters: affordable next to a lock, but not on each one.
   static std::atomic<uint32_t> large_allocs{0};
-  if ((large_allocs.fetch_add(1, std::memory_order_relaxed) & 63) == 0) sample_in_use_peak();
+  if ((large_allocs.fetch_add(1, std::memory_order_relaxed) & 63) == 0) sample_in_use();
   return p;
 }
 

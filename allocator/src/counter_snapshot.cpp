@@ -121,10 +121,6 @@ uint64_t sample_in_use() {
   return v;
 }
 
-void sample_in_use_peak() {
-  sample_in_use();
-}
-
 }  // namespace hakmem
 
 using namespace hakmem;

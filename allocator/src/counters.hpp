@@ -67,9 +67,8 @@ HAK_INLINE void add_event(std::atomic<uint64_t>& c, uint64_t n = 1) {
 
 // Raises a gauge's peak to `value` (lock-free).
 void raise_peak(std::atomic<uint64_t>& peak, uint64_t value);
-// Raises bytes_in_use_peak to the current sum over all heaps (costly: call when memory grows).
-void sample_in_use_peak();
-// The same, returning the sum (bytes of live allocations).
+// The current sum over all heaps of bytes in use, raising bytes_in_use_peak to it (costly:
+// call when memory grows, or rarely).
 uint64_t sample_in_use();
 // A fork child: resets the counters' lock, whose holder does not exist there.
 void counters_fork_child();

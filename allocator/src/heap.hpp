@@ -192,7 +192,7 @@ struct Heap {
   bool adoption_would_pass(size_t cls);  // Route A's probe while the class is closed
   Page* release_emptied(Heap* owner, size_t cls, bool medium, uint32_t* budget, Page* want);
   Page* keep_one(Page* list, bool medium, Page* want);
-  void release_idle_if_due(uint64_t now);  // idle_pages_released
+  void release_idle(uint64_t now);  // idle_pages_released
 
   // ownership.cpp
   uint32_t collect(Page* page, uintptr_t word);

@@ -266,7 +266,6 @@ uint64_t page_purge(uint64_t now_ns, Purge how) {
       uint64_t backed = 0;
       for (Page* q = first; q <= last; ++q) {
         ks.committed.remove(q);
-        g_state.committed_free_bytes -= q->backed_os_pages * kOsPageSize;
         q->committed = false;
         backed += q->backed_os_pages * kOsPageSize;
         q->backed_os_pages = 0;
@@ -275,6 +274,7 @@ uint64_t page_purge(uint64_t now_ns, Purge how) {
         ks.decommitted.push_back(q);
       }
       committed_sub(backed);
+      g_state.committed_free_bytes -= backed;
       purged += backed;
       add_event(g_counters.pages_purged, pages);
       add_event(g_counters.purge_calls);

@@ -65,49 +65,47 @@ HeapCounterId adoption_gate(size_t cls, Heap* victim, const Page* head, uint64_t
   return kCtr_adoption_allowed;
 }
 
+// What a purge check does at most every 10 ms across threads (the sum over heaps and the walk
+// of idle heaps are dearer than a slow path); one thread at a time, the others skip.
+namespace {
+struct IdleTick {
+  std::atomic<uint64_t> next_ns{0};
+  SpinLock lock;  // try-locked (a fork child may keep it taken, and then keeps the last budget)
+  DemandSwing swing;
+};
+constinit IdleTick g_idle_tick;
+
+// True when this thread's purge check is the one of this 10 ms. It then also bounds the free
+// pages the adaptive purge delay keeps by how far the live set swung lately
+// (demand_swing.hpp); beyond that they wait only purge_delay_ms (page_keep_budget).
+bool idle_tick(uint64_t now) {
+  constexpr uint64_t kTickNs = 10000000;
+  if (now < g_idle_tick.next_ns.load(std::memory_order_relaxed) || !g_idle_tick.lock.try_lock()) {
+    return false;
+  }
+  bool due = now >= g_idle_tick.next_ns.load(std::memory_order_relaxed);
+  if (due) {
+    g_idle_tick.next_ns.store(now + kTickNs, std::memory_order_relaxed);
+    page_keep_budget(g_idle_tick.swing.sample(now, sample_in_use()));
+  }
+  g_idle_tick.lock.unlock();
+  return due;
+}
+}  // namespace
+
 // Without the background thread, what idle and exited heaps hold empty waits for a heap short
 // of pages (empty_page_reuse, idle_partial_reuse): threads that allocate from the pages they
 // have would never give back an idle thread's emptied pages (Larson's main thread, when no
-// successor needs fresh pages: 412 pages in use for 10.5 MB live, to the end). So a purge
-// check gives them to the page allocator, where the purge delay runs, at most once per
-// kIdleReleaseGapNs across threads. Route S leaves live owners' pages to them, as its refill
-// does. The background thread, when on, does this itself.
-void Heap::release_idle_if_due(uint64_t now) {
-  constexpr uint64_t kIdleReleaseGapNs = 10000000;
-  static std::atomic<uint64_t> next_ns{0};
-  uint64_t due = next_ns.load(std::memory_order_relaxed);
-  if (now < due || option(kOptBackground) != 0) return;
-  if (!next_ns.compare_exchange_strong(due, now + kIdleReleaseGapNs, std::memory_order_relaxed)) {
-    return;  // another thread does it
-  }
+// successor needs fresh pages: 412 pages in use for 10.5 MB live, to the end). So the purge
+// check of each idle tick gives them to the page allocator, where the purge delay runs.
+// Route S leaves live owners' pages to them, as its refill does. The background thread, when
+// on, does this itself.
+void Heap::release_idle(uint64_t now) {
+  if (option(kOptBackground) != 0) return;
   bool waiting = false;
   uint32_t released = release_idle_heaps(now, &waiting, route() != HAK_ROUTE_S);
   if (released > 0) counters.add(kCtr_idle_pages_released, released);
 }
-
-// The other half of the purge check: the free pages the adaptive purge delay keeps are bounded
-// by how far the live set swung lately (demand_swing.hpp); beyond that they wait only
-// purge_delay_ms (page_keep_budget). Sampled at most every 10 ms across threads: the sum over
-// heaps is dearer than a slow path.
-namespace {
-struct SwingSampler {
-  std::atomic<uint64_t> next_ns{0};
-  SpinLock lock;  // try-locked: a thread finding it taken skips (a fork child may keep it so,
-                  // and then keeps the last budget)
-  DemandSwing swing;
-};
-constinit SwingSampler g_swing;
-
-void update_keep_budget(uint64_t now) {
-  constexpr uint64_t kSampleGapNs = 10000000;
-  if (now < g_swing.next_ns.load(std::memory_order_relaxed) || !g_swing.lock.try_lock()) return;
-  if (now >= g_swing.next_ns.load(std::memory_order_relaxed)) {
-    g_swing.next_ns.store(now + kSampleGapNs, std::memory_order_relaxed);
-    page_keep_budget(g_swing.swing.sample(now, sample_in_use()));
-  }
-  g_swing.lock.unlock();
-}
-}  // namespace
 
 // Returns the class's active page with a free block on its local list, or nullptr (out of
 // memory).
@@ -133,10 +131,10 @@ Page* Heap::refill(size_t cls) {
   if (--purge_countdown == 0) {
     purge_countdown = 64;  // a clock read is dear next to a slow path; page frees check too
     uint64_t now = os::now_ns();
-    update_keep_budget(now);
+    bool tick = idle_tick(now);
     page_purge(now, Purge::kSlowPath);
     large_purge(now, Purge::kSlowPath);
-    release_idle_if_due(now);
+    if (tick) release_idle(now);
   }
   Page* page = choose_page(cls, route());
   if (page == nullptr) return nullptr;
@@ -348,7 +346,7 @@ Page* Heap::new_page(size_t cls) {
   if (page == nullptr) return nullptr;
   // Memory grew: a good moment to sample the in-use peak (rare, so the sum is affordable).
   if (g_counters.segments_mapped.load(std::memory_order_relaxed) != segments) {
-    sample_in_use_peak();
+    sample_in_use();
   }
   format(page, cls);
   counters.add(kCtr_new_pages);
