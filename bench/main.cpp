@@ -85,7 +85,7 @@ void setup_alloc(const Common& c, const std::string& route, char** argv) {
   if (!alloc_serves_malloc(c.alloc, &why)) fail(why);
   if (is_hakmem_alloc(c.alloc)) {
     const HakmemApi* hk = preloaded_hakmem();
-    if (hk == nullptr) fail("libhakmem.so serves malloc but does not export the hak_* API");
+    if (hk == nullptr) fail(c.alloc + " serves malloc but does not export hakmem's hak_* API");
     std::string got = hk->route_name(hk->get_route());
     if (!route.empty() && got != route)
       fail("hakmem runs route " + got + ", not the " + route + " asked for (HAKMEM_ROUTE)");

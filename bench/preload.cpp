@@ -191,7 +191,10 @@ bool alloc_serves_malloc(const std::string& alloc, std::string* why) {
 const HakmemApi* preloaded_hakmem() {
   static const HakmemApi* api = []() -> const HakmemApi* {
     static HakmemApi h;
-    if (defining_object("malloc") != "libhakmem.so") return nullptr;
+    // The library that serves malloc, whatever its file is called (hakmem=PATH may name a
+    // copy); it must be a hakmem, which hak_malloc says.
+    std::string lib = defining_object("malloc");
+    if (lib.empty() || defining_object("hak_malloc") != lib) return nullptr;
     h.counters_get =
         reinterpret_cast<decltype(h.counters_get)>(dlsym(RTLD_DEFAULT, "hak_counters_get"));
     h.counter_name =
@@ -208,7 +211,7 @@ const HakmemApi* preloaded_hakmem() {
     for (const char* s :
          {"hak_counters_get", "hak_counter_name", "hak_counter_value", "hak_page_reuse_rate",
           "hak_get_route", "hak_route_name", "hak_option_get", "hak_option_set"}) {
-      if (defining_object(s) != "libhakmem.so") return nullptr;
+      if (defining_object(s) != lib) return nullptr;
     }
     return &h;
   }();
