@@ -18,6 +18,10 @@ struct LarsonParams {
   uint32_t seed = 4141;
   uint32_t threads = 2;
   uint32_t exchange = 0;  // steps between array swaps with other live threads; 0 = classic
+  // Read each block's tag before freeing it (counts bad_blocks). mimalloc-bench's larson does
+  // not, and the read brings the block into the freeing core's cache before free writes it,
+  // which changes the ranking (README, "hakmem-bench, every pattern").
+  bool check_blocks = true;
 };
 
 struct LarsonResult {
