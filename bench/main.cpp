@@ -177,8 +177,7 @@ int main(int argc, char** argv) {
       ->add_option("--exchange", lp.exchange,
                    "steps between swapping the array with another live thread (0: classic)")
       ->capture_default_str();
-  bool larson_no_check = false;
-  larson->add_flag("--no-check", larson_no_check,
+  larson->add_flag("!--no-check", lp.check_blocks,
                    "free blocks without reading their tag first, as mimalloc-bench's larson "
                    "does (bad blocks are then not counted; default: checked)");
   add_common(larson, lc);
@@ -354,7 +353,6 @@ int main(int argc, char** argv) {
   };
   if (larson->parsed()) {
     check_sizes(lp.min_size, lp.max_size);
-    lp.check_blocks = !larson_no_check;
     return run(argc, argv, "larson", lp.seconds, lc, [&] {
       LarsonResult r = run_larson(lp);
       return Measured{r.seconds,

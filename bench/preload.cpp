@@ -192,9 +192,9 @@ const HakmemApi* preloaded_hakmem() {
   static const HakmemApi* api = []() -> const HakmemApi* {
     static HakmemApi h;
     // The library that serves malloc, whatever its file is called (hakmem=PATH may name a
-    // copy); it must be a hakmem, which hak_malloc says.
+    // copy), must define every entry point below.
     std::string lib = defining_object("malloc");
-    if (lib.empty() || defining_object("hak_malloc") != lib) return nullptr;
+    if (lib.empty()) return nullptr;
     h.counters_get =
         reinterpret_cast<decltype(h.counters_get)>(dlsym(RTLD_DEFAULT, "hak_counters_get"));
     h.counter_name =
@@ -208,9 +208,9 @@ const HakmemApi* preloaded_hakmem() {
     h.option_get = reinterpret_cast<decltype(h.option_get)>(dlsym(RTLD_DEFAULT, "hak_option_get"));
     h.option_set = reinterpret_cast<decltype(h.option_set)>(dlsym(RTLD_DEFAULT, "hak_option_set"));
     // Every entry point must come from the library that serves malloc.
-    for (const char* s :
-         {"hak_counters_get", "hak_counter_name", "hak_counter_value", "hak_page_reuse_rate",
-          "hak_get_route", "hak_route_name", "hak_option_get", "hak_option_set"}) {
+    for (const char* s : {"hak_malloc", "hak_counters_get", "hak_counter_name", "hak_counter_value",
+                          "hak_page_reuse_rate", "hak_get_route", "hak_route_name",
+                          "hak_option_get", "hak_option_set"}) {
       if (defining_object(s) != lib) return nullptr;
     }
     return &h;
